@@ -1,0 +1,217 @@
+// Package cmd wires comethook's commands: flags, arguments and output. The work itself
+// lives in the domain packages (simulate, tunnel, fixtures, internal/...).
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/comethook/comethook/internal/render"
+)
+
+// Build is what the binary knows about itself, set by the linker in release builds.
+type Build struct {
+	Version string
+	Commit  string
+	Date    string
+}
+
+// Exit codes (design.md §3).
+const (
+	ExitOK    = 0
+	ExitFail  = 1
+	ExitUsage = 2
+)
+
+// env is what a command run depends on from the outside world. Tests replace parts of it.
+type env struct {
+	build   Build
+	streams render.Streams
+	getenv  render.Env
+	now     func() time.Time
+	sleep   func(context.Context, time.Duration) error
+	client  func(insecure bool, conc int) *http.Client
+	p       *render.Printer // set once flags are parsed
+}
+
+// Main runs comethook with the process's streams and environment and returns the exit code.
+func Main(ctx context.Context, args []string, b Build) int {
+	return run(ctx, args, &env{
+		build: b,
+		streams: render.Streams{
+			In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
+			OutTTY: render.IsTerminal(os.Stdout), ErrTTY: render.IsTerminal(os.Stderr),
+		},
+		getenv: os.Getenv,
+	})
+}
+
+func run(ctx context.Context, args []string, e *env) int {
+	e.defaults()
+	root := newRootCmd(e)
+	root.SetArgs(args)
+	root.SetIn(e.streams.In)
+	root.SetOut(e.streams.Out)
+	root.SetErr(e.streams.ErrOut)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	if e.p == nil { // failed before any command ran: flags of the root, unknown command
+		e.p = render.NewPrinter(e.streams, false, false)
+	}
+	var xe *exitError
+	if errors.As(err, &xe) {
+		if xe.err != nil {
+			e.p.Errorf(xe.err.Error(), xe.hint)
+		}
+		return xe.code
+	}
+	if isCobraUsage(err) {
+		e.p.Errorf(err.Error(), "run 'comethook --help' for usage")
+		return ExitUsage
+	}
+	e.p.Errorf(err.Error())
+	return ExitFail
+}
+
+func (e *env) defaults() {
+	if e.now == nil {
+		e.now = time.Now
+	}
+	if e.sleep == nil {
+		e.sleep = sleepCtx
+	}
+	if e.client == nil {
+		e.client = newHTTPClient
+	}
+	if e.getenv == nil {
+		e.getenv = func(string) string { return "" }
+	}
+	if e.streams.In == nil {
+		e.streams.In = strings.NewReader("")
+	}
+	if e.streams.Out == nil {
+		e.streams.Out = io.Discard
+	}
+	if e.streams.ErrOut == nil {
+		e.streams.ErrOut = io.Discard
+	}
+}
+
+func newRootCmd(e *env) *cobra.Command {
+	var colorMode string
+	var verbose bool
+	root := &cobra.Command{
+		Use:   "comethook",
+		Short: "Receive, inspect and send CometChat webhooks on your machine",
+		Long: `comethook is the local development tool for CometChat webhooks.
+
+  comethook listen            receive webhooks (public URL through ngrok), see and answer them
+  comethook send <trigger>    play CometChat's part against any endpoint
+  comethook fixtures          the bundled payload of every trigger`,
+		Version:       versionString(e.build),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(c *cobra.Command, _ []string) error {
+			outColor, err := render.UseColor(colorMode, e.streams.OutTTY, e.getenv)
+			if err != nil {
+				return usageErr(err, "")
+			}
+			errColor, _ := render.UseColor(colorMode, e.streams.ErrTTY, e.getenv)
+			e.p = render.NewPrinter(e.streams, outColor, errColor)
+			e.p.Verbose = verbose
+			return nil
+		},
+	}
+	root.SetVersionTemplate("{{.Version}}\n")
+	root.PersistentFlags().StringVar(&colorMode, "color", "auto", "colour output: always, never or auto")
+	root.PersistentFlags().BoolVarP(&verbose, "verbose", "v", false, "show headers, whole payloads and answers")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageErr(err, fmt.Sprintf("run '%s --help' for usage", c.CommandPath()))
+	})
+	root.AddCommand(
+		newSendCmd(e),
+		newFixturesCmd(e),
+		newVersionCmd(e),
+	)
+	return root
+}
+
+// exitError carries an exit code, and the error and hint to print, out of a command.
+type exitError struct {
+	code int
+	err  error
+	hint string
+}
+
+func (x *exitError) Error() string {
+	if x.err == nil {
+		return fmt.Sprintf("exit %d", x.code)
+	}
+	return x.err.Error()
+}
+
+func (x *exitError) Unwrap() error { return x.err }
+
+// usageErr is a usage mistake: exit 2 with a short hint, never the whole help.
+func usageErr(err error, hint string) error { return &exitError{code: ExitUsage, err: err, hint: hint} }
+
+// failErr is work that failed: exit 1.
+func failErr(err error, hint string) error { return &exitError{code: ExitFail, err: err, hint: hint} }
+
+// silentFail exits 1 after the command has already shown what went wrong.
+func silentFail() error { return &exitError{code: ExitFail} }
+
+// isCobraUsage recognises cobra's own argument and command errors.
+func isCobraUsage(err error) bool {
+	msg := err.Error()
+	for _, s := range []string{"unknown command", "unknown flag", "unknown shorthand", "accepts ", "requires at least", "flag needs an argument", "invalid argument"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// argsRange checks the number of arguments and reports a mistake as a usage error.
+func argsRange(lo, hi int) cobra.PositionalArgs {
+	return func(c *cobra.Command, args []string) error {
+		if len(args) < lo || len(args) > hi {
+			return usageErr(fmt.Errorf("%s takes %s, got %d", c.CommandPath(), argCount(lo, hi), len(args)),
+				fmt.Sprintf("usage: %s", c.UseLine()))
+		}
+		return nil
+	}
+}
+
+func argCount(lo, hi int) string {
+	switch {
+	case lo == hi && lo == 0:
+		return "no arguments"
+	case lo == hi && lo == 1:
+		return "1 argument"
+	case lo == hi:
+		return fmt.Sprintf("%d arguments", lo)
+	}
+	return fmt.Sprintf("%d to %d arguments", lo, hi)
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

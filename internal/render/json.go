@@ -1,0 +1,145 @@
+package render
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"sort"
+	"strings"
+)
+
+// PrettyJSON indents a JSON document keeping its key order and number spelling, colours
+// keys and values, and cleans it for the terminal. ok is false when b is not JSON.
+func (st styles) prettyJSON(b []byte) (string, bool) {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || !json.Valid(b) {
+		return "", false
+	}
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, b, "", "  "); err != nil {
+		return "", false
+	}
+	out := Clean(buf.String(), true)
+	if !st.on {
+		return out, true
+	}
+	return st.colourJSON(out), true
+}
+
+// colourJSON colours an indented JSON text token by token: keys blue, strings green,
+// numbers cyan, true/false/null magenta.
+func (st styles) colourJSON(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c == '"':
+			j := i + 1
+			for j < len(s) && s[j] != '"' {
+				if s[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			j = min(j+1, len(s))
+			tok := s[i:j]
+			if strings.HasPrefix(s[j:], ":") {
+				b.WriteString(st.blue.Sprint(tok))
+			} else {
+				b.WriteString(st.green.Sprint(tok))
+			}
+			i = j
+		case c == '-' || (c >= '0' && c <= '9'):
+			j := i
+			for j < len(s) && strings.IndexByte("+-.eE0123456789", s[j]) >= 0 {
+				j++
+			}
+			b.WriteString(st.cyan.Sprint(s[i:j]))
+			i = j
+		case strings.HasPrefix(s[i:], "true"), strings.HasPrefix(s[i:], "null"):
+			b.WriteString(st.magenta.Sprint(s[i : i+4]))
+			i += 4
+		case strings.HasPrefix(s[i:], "false"):
+			b.WriteString(st.magenta.Sprint(s[i : i+5]))
+			i += 5
+		default:
+			b.WriteByte(c)
+			i++
+		}
+	}
+	return b.String()
+}
+
+// Compact returns b as one line of JSON when it is JSON, else "" and false.
+func Compact(b []byte) (string, bool) {
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, bytes.TrimSpace(b)); err != nil {
+		return "", false
+	}
+	return buf.String(), true
+}
+
+// WriteJSON writes v as one line of JSON with a newline, without HTML escaping.
+func WriteJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// BodyValue is how an HTTP body appears in JSON records: the JSON value itself when it is
+// JSON, the text otherwise, null when empty.
+func BodyValue(b []byte) any {
+	t := bytes.TrimSpace(b)
+	if len(t) == 0 {
+		return nil
+	}
+	if json.Valid(t) {
+		return json.RawMessage(t)
+	}
+	return string(b)
+}
+
+// MaskedHeaders flattens headers for display and records, with credentials masked.
+func MaskedHeaders(h http.Header) map[string]string {
+	out := make(map[string]string, len(h))
+	for k, vs := range h {
+		v := strings.Join(vs, ", ")
+		if isSecretHeader(k) {
+			v = maskCredential(v)
+		}
+		out[k] = v
+	}
+	return out
+}
+
+func isSecretHeader(k string) bool {
+	switch strings.ToLower(k) {
+	case "authorization", "proxy-authorization", "cookie", "set-cookie", "apikey", "api-key", "x-api-key", "secret", "key":
+		return true
+	}
+	return false
+}
+
+// maskCredential keeps the scheme ("Basic") and hides the rest.
+func maskCredential(v string) string {
+	if scheme, _, ok := strings.Cut(v, " "); ok {
+		return scheme + " ****"
+	}
+	return "****"
+}
+
+// headerLines renders headers sorted, one per line, masked and cleaned.
+func headerLines(h http.Header) []string {
+	m := MaskedHeaders(h)
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	lines := make([]string, len(keys))
+	for i, k := range keys {
+		lines[i] = Clean(k, false) + ": " + Clean(m[k], false)
+	}
+	return lines
+}

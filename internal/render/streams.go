@@ -1,0 +1,149 @@
+// Package render is all of comethook's terminal output: the streams, the colour decision,
+// delivery lines, the banner, pretty JSON and the JSON records scripts read.
+//
+// Untrusted text (anything from a payload or an answer) goes through Clean before it
+// reaches a terminal.
+package render
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/charmbracelet/colorprofile"
+	"github.com/fatih/color"
+)
+
+// Streams are the process's standard streams and what is known about them.
+type Streams struct {
+	In     io.Reader
+	Out    io.Writer
+	ErrOut io.Writer
+	OutTTY bool
+	ErrTTY bool
+}
+
+// Env reads an environment variable; os.Getenv in production, a map in tests.
+type Env func(string) string
+
+// UseColor is the one colour decision for a stream: --color always|never|auto, then
+// NO_COLOR, then CLICOLOR_FORCE, then whether the stream is a terminal.
+func UseColor(mode string, tty bool, env Env) (bool, error) {
+	switch mode {
+	case "always":
+		return true, nil
+	case "never":
+		return false, nil
+	case "auto", "":
+	default:
+		return false, fmt.Errorf("invalid --color %q: want always, never or auto", mode)
+	}
+	if env("NO_COLOR") != "" {
+		return false, nil
+	}
+	if v := env("CLICOLOR_FORCE"); v != "" && v != "0" {
+		return true, nil
+	}
+	return tty && env("TERM") != "dumb", nil
+}
+
+// IsTerminal says whether f is a character device (a terminal).
+func IsTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// Printer writes comethook's output. Styled text goes through a colorprofile writer set
+// from the colour decision, so lipgloss layouts and fatih/color words agree, and piped
+// output never carries escapes.
+type Printer struct {
+	Out, Err       io.Writer // styled: escapes kept or stripped by the decision
+	RawOut         io.Writer // for JSON records: no processing at all
+	OutTTY, ErrTTY bool
+	Verbose        bool
+	st             styles // for Out
+	est            styles // for Err
+}
+
+// NewPrinter wraps the streams with the colour decisions for stdout and stderr.
+func NewPrinter(s Streams, colorOut, colorErr bool) *Printer {
+	return &Printer{
+		Out:    profileWriter(s.Out, colorOut),
+		Err:    profileWriter(s.ErrOut, colorErr),
+		RawOut: s.Out,
+		OutTTY: s.OutTTY,
+		ErrTTY: s.ErrTTY,
+		st:     newStyles(colorOut),
+		est:    newStyles(colorErr),
+	}
+}
+
+// profileWriter applies the decision to everything printed, lipgloss layouts included:
+// without colour every escape sequence is stripped on the way out.
+func profileWriter(w io.Writer, colour bool) io.Writer {
+	if !colour {
+		return &colorprofile.Writer{Forward: w, Profile: colorprofile.NoTTY}
+	}
+	return &colorprofile.Writer{Forward: w, Profile: colorprofile.ANSI256}
+}
+
+// styles are the coloured words; each disabled or enabled by the stream's decision.
+type styles struct {
+	on                                    bool
+	bold, faint, green, red, yellow, cyan *color.Color
+	magenta, blue                         *color.Color
+}
+
+func newStyles(on bool) styles {
+	mk := func(a ...color.Attribute) *color.Color {
+		c := color.New(a...)
+		if on {
+			c.EnableColor()
+		} else {
+			c.DisableColor()
+		}
+		return c
+	}
+	return styles{
+		on:      on,
+		bold:    mk(color.Bold),
+		faint:   mk(color.Faint),
+		green:   mk(color.FgGreen, color.Bold),
+		red:     mk(color.FgRed, color.Bold),
+		yellow:  mk(color.FgYellow, color.Bold),
+		cyan:    mk(color.FgCyan, color.Bold),
+		magenta: mk(color.FgMagenta, color.Bold),
+		blue:    mk(color.FgBlue),
+	}
+}
+
+// Errorf prints "error: ..." on stderr, then each hint on its own line.
+func (p *Printer) Errorf(msg string, hints ...string) {
+	fmt.Fprintf(p.Err, "%s %s\n", p.est.red.Sprint("error:"), msg)
+	for _, h := range hints {
+		if h != "" {
+			fmt.Fprintf(p.Err, "%s %s\n", p.est.faint.Sprint("hint:"), h)
+		}
+	}
+}
+
+// Warn prints "warning: ..." on stderr.
+func (p *Printer) Warn(msg string) {
+	fmt.Fprintf(p.Err, "%s %s\n", p.est.yellow.Sprint("warning:"), msg)
+}
+
+// Note prints a faint remark on stderr.
+func (p *Printer) Note(msg string) {
+	fmt.Fprintf(p.Err, "%s\n", p.est.faint.Sprint(msg))
+}
+
+// Say prints conversation on stderr.
+func (p *Printer) Say(format string, a ...any) {
+	fmt.Fprintf(p.Err, format+"\n", a...)
+}
+
+// indent prefixes every line of s.
+func indent(s, prefix string) string {
+	return prefix + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n"+prefix)
+}

@@ -1,0 +1,326 @@
+// Package simulate plays CometChat's part: it builds payloads as CometChat would, delivers
+// them like CometChat does, and applies CometChat's rules to the endpoint's answer.
+//
+// Rules that CometChat documents are applied as documented; the ones it leaves open are
+// applied as labelled assumptions that the caller can change (see Rules).
+package simulate
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/comethook/comethook/internal/webhook"
+)
+
+// Set is one --set override: a dotted path and the value to put there.
+type Set struct {
+	Path  string
+	Value any
+}
+
+// ParseSet reads "path=value". The value is taken as JSON when it is valid JSON
+// (numbers, true, null, objects, quoted strings) and as a plain string otherwise.
+func ParseSet(s string) (Set, error) {
+	path, val, ok := strings.Cut(s, "=")
+	if !ok || path == "" {
+		return Set{}, fmt.Errorf("--set %q: want path=value, e.g. data.data.text=\"hello\"", s)
+	}
+	for _, part := range strings.Split(path, ".") {
+		if part == "" {
+			return Set{}, fmt.Errorf("--set %q: empty segment in path %q", s, path)
+		}
+	}
+	dec := json.NewDecoder(strings.NewReader(val))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err == nil && !dec.More() {
+		return Set{Path: path, Value: v}, nil
+	}
+	return Set{Path: path, Value: val}, nil
+}
+
+// BuildOptions say how to turn a fixture into the payload CometChat would send.
+type BuildOptions struct {
+	Trigger        webhook.Trigger // sets the payload's "trigger" field; zero keeps the fixture's
+	WebhookID      string          // sets "webhook" when not empty
+	AppID          string          // sets "appId" when not empty
+	Sets           []Set           // applied last, in order
+	KeepTimestamps bool            // send the fixture's timestamps as they are
+	// Raw is the fixture as read. When nothing needs changing it is sent byte for byte.
+	Raw []byte
+}
+
+// Template is a prepared payload. Body renders it with timestamps shifted so that the
+// latest one is "now", which keeps the intervals between them (a call's start and end).
+type Template struct {
+	mu      sync.Mutex
+	payload map[string]any
+	stamps  []stamp
+	latest  int64 // latest original timestamp, in milliseconds
+	millis  bool  // some timestamp is in milliseconds, so bodies change every millisecond
+	lastKey int64
+	last    []byte
+	raw     []byte // sent as it is when set: nothing was changed
+}
+
+// stamp is one timestamp field found in the fixture.
+type stamp struct {
+	obj    map[string]any
+	key    string
+	path   string
+	ms     int64 // original value in milliseconds
+	millis bool  // the field holds milliseconds (else seconds)
+	str    bool  // the field is a numeric string ("1696937627")
+}
+
+// Prepare applies the options to a decoded fixture (which it takes over) and returns the
+// template to render bodies from, with notes for the user about what it changed.
+func Prepare(payload map[string]any, o BuildOptions) (*Template, []string, error) {
+	var notes []string
+	changed := false
+	if o.Trigger.Name != "" {
+		want := o.Trigger.PayloadTrigger()
+		if had, _ := payload["trigger"].(string); had != want {
+			if had != "" {
+				notes = append(notes, fmt.Sprintf("the fixture says trigger %q; sending it as %q", had, want))
+			}
+			payload["trigger"] = want
+			changed = true
+		}
+	}
+	if payload["trigger"] == "before_message" {
+		notes = append(notes, toBeforeMessage(payload)...)
+	}
+	for k, v := range map[string]string{"webhook": o.WebhookID, "appId": o.AppID} {
+		if v != "" && payload[k] != v {
+			payload[k] = v
+			changed = true
+		}
+	}
+	t := &Template{payload: payload, lastKey: -1}
+	if !o.KeepTimestamps {
+		t.findStamps(payload, "")
+	}
+	for _, s := range o.Sets {
+		if err := setPath(payload, s.Path, s.Value); err != nil {
+			return nil, nil, err
+		}
+		t.forget(s.Path)
+	}
+	for _, s := range t.stamps {
+		t.latest = max(t.latest, s.ms)
+		t.millis = t.millis || s.millis
+	}
+	if !changed && len(notes) == 0 && len(o.Sets) == 0 && len(t.stamps) == 0 {
+		t.raw = o.Raw
+	}
+	return t, notes, nil
+}
+
+// toBeforeMessage makes a captured message look like one still in flight.
+func toBeforeMessage(p map[string]any) []string {
+	var notes []string
+	data, _ := p["data"].(map[string]any)
+	if msg, ok := data["message"].(map[string]any); ok {
+		p["data"] = msg
+		data = msg
+		notes = append(notes, "moved data.message to data: before_message carries the message directly in data (legacy shape)")
+	}
+	if _, ok := data["id"]; ok {
+		delete(data, "id")
+		notes = append(notes, "removed data.id: before_message runs before CometChat stores the message, so it has no id yet")
+	}
+	return notes
+}
+
+// Payload returns the prepared payload with the fixture's own timestamps.
+func (t *Template) Payload() map[string]any { return t.payload }
+
+// Body renders the payload as JSON with timestamps moved to now. It is safe for
+// concurrent use and cheap when called many times within one second (or millisecond).
+func (t *Template) Body(now time.Time) ([]byte, error) {
+	if t.raw != nil {
+		return t.raw, nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	key := now.Unix()
+	if t.millis {
+		key = now.UnixMilli()
+	}
+	if len(t.stamps) == 0 {
+		key = 0
+	}
+	if key == t.lastKey {
+		return t.last, nil
+	}
+	delta := now.UnixMilli() - t.latest
+	if !t.millis {
+		delta = (now.Unix() - t.latest/1000) * 1000
+	}
+	for _, s := range t.stamps {
+		v := s.ms + delta
+		if !s.millis {
+			v /= 1000
+		}
+		if s.str {
+			s.obj[s.key] = strconv.FormatInt(v, 10)
+		} else {
+			s.obj[s.key] = json.Number(strconv.FormatInt(v, 10))
+		}
+	}
+	b, err := Marshal(t.payload)
+	if err != nil {
+		return nil, err
+	}
+	t.lastKey, t.last = key, b
+	return b, nil
+}
+
+// Marshal encodes JSON the way CometChat sends it: compact, without escaping <, > and &
+// (mentions look like <@uid:cometchat-uid-2>).
+func Marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// isStampKey says whether a field name holds an event time in CometChat payloads.
+func isStampKey(k string) bool {
+	switch k {
+	case "timestamp", "at", "startTime", "endTime":
+		return true
+	}
+	return strings.HasSuffix(k, "At") || strings.HasSuffix(k, "_at")
+}
+
+func (t *Template) findStamps(v any, path string) {
+	switch n := v.(type) {
+	case map[string]any:
+		for k, child := range n {
+			p := joinPath(path, k)
+			if isStampKey(k) {
+				if s, ok := asStamp(n, k, child); ok {
+					s.path = p
+					t.stamps = append(t.stamps, s)
+					continue
+				}
+			}
+			t.findStamps(child, p)
+		}
+	case []any:
+		for i, child := range n {
+			t.findStamps(child, joinPath(path, strconv.Itoa(i)))
+		}
+	}
+}
+
+// asStamp recognises Unix times in seconds (10 digits) or milliseconds (13 digits),
+// as numbers or numeric strings.
+func asStamp(obj map[string]any, key string, v any) (stamp, bool) {
+	var text string
+	s := stamp{obj: obj, key: key}
+	switch x := v.(type) {
+	case json.Number:
+		text = x.String()
+	case string:
+		text, s.str = x, true
+	default:
+		return s, false
+	}
+	n, err := strconv.ParseInt(text, 10, 64)
+	switch {
+	case err != nil:
+		return s, false
+	case n >= 1e9 && n < 1e10:
+		s.ms = n * 1000
+	case n >= 1e12 && n < 1e13:
+		s.ms, s.millis = n, true
+	default:
+		return s, false
+	}
+	return s, true
+}
+
+// forget stops refreshing timestamps that the user set explicitly (or that sit under
+// a path the user replaced).
+func (t *Template) forget(path string) {
+	kept := t.stamps[:0]
+	for _, s := range t.stamps {
+		if s.path == path || strings.HasPrefix(s.path, path+".") || strings.HasPrefix(path, s.path+".") {
+			continue
+		}
+		kept = append(kept, s)
+	}
+	t.stamps = kept
+}
+
+func joinPath(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "." + b
+}
+
+// setPath puts v at a dotted path, creating objects on the way. Numeric segments index
+// arrays (the length appends).
+func setPath(root map[string]any, path string, v any) error {
+	parts := strings.Split(path, ".")
+	var cur any = root
+	for i, part := range parts {
+		last := i == len(parts)-1
+		here := strings.Join(parts[:i], ".")
+		switch n := cur.(type) {
+		case map[string]any:
+			if last {
+				n[part] = v
+				return nil
+			}
+			next, ok := n[part]
+			if !ok || next == nil {
+				next = map[string]any{}
+				n[part] = next
+			}
+			cur = next
+		case []any:
+			idx, err := strconv.Atoi(part)
+			if err != nil || idx < 0 || idx >= len(n) {
+				return fmt.Errorf("--set %s: %s is an array of %d; %q is not an index in it", path, here, len(n), part)
+			}
+			if last {
+				n[idx] = v
+				return nil
+			}
+			cur = n[idx]
+		default:
+			return fmt.Errorf("--set %s: %s is a %s, not an object", path, here, kind(cur))
+		}
+	}
+	return errors.New("unreachable")
+}
+
+func kind(v any) string {
+	switch v.(type) {
+	case string:
+		return "string"
+	case json.Number, float64:
+		return "number"
+	case bool:
+		return "boolean"
+	case []any:
+		return "array"
+	case nil:
+		return "null"
+	}
+	return "value"
+}
