@@ -373,17 +373,22 @@ func unknownTrigger(name string, legacy bool) error {
 }
 
 // completeTrigger completes trigger names for the first argument and files for the second.
-func completeTrigger(_ *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+func completeTrigger(c *cobra.Command, args []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
 	if len(args) > 0 {
-		return nil, cobra.ShellCompDirectiveDefault
+		if c.Name() == "send" && len(args) == 1 {
+			return nil, cobra.ShellCompDirectiveDefault
+		}
+		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
 	var out []cobra.Completion
 	seen := map[string]bool{}
 	for _, t := range webhook.Catalogue() {
-		if !seen[t.Name] {
-			seen[t.Name] = true
-			out = append(out, cobra.CompletionWithDesc(t.Name, t.Description))
+		if seen[t.Name] || !strings.HasPrefix(t.Name, prefix) {
+			continue
 		}
+		seen[t.Name] = true
+		def, _ := webhook.Lookup(t.Name, "")
+		out = append(out, cobra.CompletionWithDesc(t.Name, def.Description))
 	}
 	return out, cobra.ShellCompDirectiveNoFileComp
 }
