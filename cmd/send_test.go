@@ -25,7 +25,6 @@ func runTest(t *testing.T, tty bool, vars map[string]string, stdin string, args 
 	return code, out.String(), errOut.String()
 }
 
-
 func endpoint(t *testing.T, status int, body string) string {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -106,7 +106,7 @@ func Suggest(name string) []string {
 		if name != "" && (strings.Contains(t.Name, name) || strings.Contains(name, t.Name)) {
 			d = min(d, 2)
 		}
-		if d <= max(3, len(name)/3) {
+		if d <= max(2, len(name)/4) {
 			cs = append(cs, cand{t.Name, d})
 		}
 	}
