@@ -139,6 +139,7 @@ func newRootCmd(e *env) *cobra.Command {
 		return usageErr(err, fmt.Sprintf("run '%s --help' for usage", c.CommandPath()))
 	})
 	root.AddCommand(
+		newListenCmd(e),
 		newSendCmd(e),
 		newFixturesCmd(e),
 		newVersionCmd(e),

@@ -2,6 +2,8 @@ package cmd
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"flag"
 	"os"
 	"os/signal"
@@ -13,6 +15,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/comethook/comethook/internal/fakeendpoint"
+	"github.com/comethook/comethook/internal/ngrokfake"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden output in testdata/script")
@@ -28,6 +31,7 @@ func TestMain(m *testing.M) {
 			os.Exit(code)
 		},
 		"fakeendpoint": func() { os.Exit(fakeendpoint.RunMain(os.Args[1:])) },
+		"fakengrok":    func() { os.Exit(ngrokfake.RunMain(os.Args[1:])) },
 	})
 }
 
@@ -48,32 +52,35 @@ func TestScripts(t *testing.T) {
 	})
 }
 
-// cmdWaitFile waits for a file that a background program writes when it is ready:
-// waitfile [-env VAR] file. With -env, the file's content is put into $VAR.
+// cmdWaitFile waits for a file that a background program writes once it is ready, and
+// puts what it says into variables: waitfile file [VAR | VAR=field]... A plain VAR takes
+// the whole content; VAR=field takes a field of a JSON object.
 func cmdWaitFile(ts *testscript.TestScript, neg bool, args []string) {
-	if neg {
-		ts.Fatalf("unsupported: ! waitfile")
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: waitfile file [VAR | VAR=field]...")
 	}
-	var envVar string
-	if len(args) == 3 && args[0] == "-env" {
-		envVar, args = args[1], args[2:]
-	}
-	if len(args) != 1 {
-		ts.Fatalf("usage: waitfile [-env VAR] file")
-	}
-	path := ts.MkAbs(args[0])
 	deadline := time.Now().Add(20 * time.Second)
+	var b []byte
 	for {
-		b, err := os.ReadFile(path)
-		if err == nil && len(b) > 0 {
-			if envVar != "" {
-				ts.Setenv(envVar, strings.TrimSpace(string(b)))
-			}
-			return
+		var err error
+		if b, err = os.ReadFile(ts.MkAbs(args[0])); err == nil && len(b) > 0 {
+			break
 		}
 		if time.Now().After(deadline) {
 			ts.Fatalf("%s did not appear within 20s", args[0])
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+	for _, a := range args[1:] {
+		name, field, ok := strings.Cut(a, "=")
+		if !ok {
+			ts.Setenv(name, strings.TrimSpace(string(b)))
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			ts.Fatalf("%s is not a JSON object: %v", args[0], err)
+		}
+		ts.Setenv(name, fmt.Sprint(m[field]))
 	}
 }

@@ -235,7 +235,7 @@ func sendMany(c *cobra.Command, e *env, o *sendOptions, tmpl *simulate.Template,
 	for _, n := range notes {
 		e.p.Warn(n)
 	}
-	load := simulate.Load{Count: o.count, Concurrency: o.concurrency, Template: tmpl, Request: req, Rules: rules, Now: e.now}
+	load := simulate.Load{Count: o.count, Concurrency: o.concurrency, Template: tmpl, Request: req, Rules: rules, Now: e.now, Insecure: o.insecure}
 	if e.streams.ErrTTY && !o.json {
 		var last time.Time
 		load.Progress = func(done, failed int64) {

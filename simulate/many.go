@@ -17,6 +17,7 @@ type Load struct {
 	Concurrency int
 	Template    *Template // rendered with fresh timestamps for every request
 	Request     Request   // URL, auth, headers and timeout; Body is ignored
+	Insecure    bool      // accept self-signed certificates
 	Rules       Rules
 	Now         func() time.Time
 	// Progress, when set, is called from the workers after each delivery.
@@ -42,6 +43,8 @@ func (s LoadSummary) RPS() float64 {
 }
 
 // DeliverMany sends l.Count deliveries from l.Concurrency workers and summarises them.
+// Each worker keeps one connection of its own (see rawClient); c serves the URLs that
+// need the full HTTP client.
 func DeliverMany(ctx context.Context, c *http.Client, l Load) LoadSummary {
 	now := l.Now
 	if now == nil {
@@ -62,6 +65,13 @@ func DeliverMany(ctx context.Context, c *http.Client, l Load) LoadSummary {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			deliver := func(req Request) Response { return Deliver(ctx, c, req) }
+			if rc, ok := newRawClient(l.Request, l.Insecure); ok {
+				defer rc.close()
+				stop := context.AfterFunc(ctx, rc.abort)
+				defer stop()
+				deliver = func(req Request) Response { return rc.do(ctx, req.Body, req.Timeout) }
+			}
 			for {
 				i := next.Add(1) - 1
 				if i >= int64(l.Count) || ctx.Err() != nil {
@@ -76,7 +86,7 @@ func DeliverMany(ctx context.Context, c *http.Client, l Load) LoadSummary {
 					continue
 				}
 				req.Body = body
-				resp := Deliver(ctx, c, req)
+				resp := deliver(req)
 				v := Apply(ev, resp, l.Rules)
 				r := result{d: resp.Duration, outcome: v.Outcome}
 				if v.Outcome == Failed {

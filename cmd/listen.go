@@ -1,0 +1,444 @@
+package cmd
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/comethook/comethook/internal/receiver"
+	"github.com/comethook/comethook/internal/render"
+	"github.com/comethook/comethook/simulate"
+	"github.com/comethook/comethook/tunnel"
+)
+
+// DefaultPort is where listen receives webhooks unless --port says otherwise.
+const DefaultPort = 4571
+
+type listenOptions struct {
+	host           string
+	port           int
+	basicAuth      string
+	maxBody        string
+	respond        string
+	drop           bool
+	status         int
+	delay          time.Duration
+	forwardTo      string
+	forwardTimeout time.Duration
+	insecure       bool
+	triggers       []string
+	tunnel         string
+	authtoken      string
+	url            string
+	connectURL     string
+	connectCAs     string
+	connectTimeout time.Duration
+	json           bool
+	readyFile      string
+	rules          rulesFlags
+}
+
+func newListenCmd(e *env) *cobra.Command {
+	o := &listenOptions{}
+	c := &cobra.Command{
+		Use:   "listen",
+		Short: "Receive CometChat webhooks locally, through an ngrok tunnel, and show them",
+		Long: `Listen starts a local receiver for CometChat webhooks and, when an ngrok authtoken is
+set, exposes it through an embedded ngrok tunnel: paste the printed URL in the CometChat
+dashboard. Every delivery is shown as one line for the event and one for the answer.
+
+Without --forward-to, comethook answers for you (200 {} by default). With --forward-to,
+each webhook goes to your app byte for byte and your app's answer goes back to CometChat.
+Either way comethook shows what CometChat will do with the answer.
+
+Delivery lines go to stdout, everything else to stderr; --json prints one JSON record per
+delivery instead. Ctrl-C stops it.`,
+		Example: `  comethook listen
+  comethook listen --forward-to 3000/webhooks
+  NGROK_AUTHTOKEN=... comethook listen --url https://my-name.ngrok-free.app --forward-to 3000
+  comethook listen --respond '{"score":0.1}' -t before_message
+  comethook listen --drop --basic-auth cc:s3cret
+  comethook listen --tunnel none --port 0 --json | jq .outcome`,
+		Args: argsRange(0, 0),
+		RunE: func(c *cobra.Command, _ []string) error {
+			return runListen(c.Context(), e, o)
+		},
+	}
+	fl := c.Flags()
+	fl.StringVar(&o.host, "host", "127.0.0.1", "local address to listen on")
+	fl.IntVarP(&o.port, "port", "p", DefaultPort, "local port to listen on (0 picks a free one)")
+	fl.StringVar(&o.basicAuth, "basic-auth", "", "require Authorization: Basic for user:pass, as CometChat sends it (or $COMETHOOK_BASIC_AUTH)")
+	fl.StringVar(&o.maxBody, "max-body", "1MiB", "largest body accepted (e.g. 64KiB, 1MiB, 1048576); larger gets 413")
+	fl.StringVar(&o.respond, "respond", "", "mock mode: the before_message answer, as JSON or @file")
+	fl.BoolVar(&o.drop, "drop", false, `mock mode: answer before_message with {"action":"do_not_propagate"}`)
+	fl.IntVar(&o.status, "status", 200, "mock mode: the status to answer (e.g. 500 to watch failures)")
+	fl.DurationVar(&o.delay, "delay", 0, "mock mode: wait this long before answering (e.g. 2500ms to go over CometChat's budget)")
+	fl.StringVarP(&o.forwardTo, "forward-to", "f", "", "forward every webhook to your app: URL, or 3000, 3000/path, :3000/path, /path for localhost")
+	fl.DurationVar(&o.forwardTimeout, "forward-timeout", simulate.Budget, "how long your app may take (CometChat's budget is 2s); 0 waits for ever, for debugger sessions")
+	fl.BoolVar(&o.insecure, "insecure", false, "accept a self-signed certificate from the --forward-to app")
+	fl.StringArrayVarP(&o.triggers, "trigger", "t", nil, "show only these triggers (repeatable, globs like message_*); everything is still answered")
+	fl.StringVar(&o.tunnel, "tunnel", "", "ngrok or none (default: ngrok when an authtoken is set, else none)")
+	fl.StringVar(&o.authtoken, "authtoken", "", "ngrok authtoken (or $NGROK_AUTHTOKEN)")
+	fl.StringVar(&o.url, "url", "", "ngrok URL to use: your reserved or free static domain, so the dashboard URL survives restarts")
+	fl.StringVar(&o.connectURL, "ngrok-connect-url", "", "custom ngrok agent ingress host:port (ngrok's connect_url)")
+	fl.StringVar(&o.connectCAs, "ngrok-connect-cas", "", "PEM file of CAs for --ngrok-connect-url (ngrok's connect_cas)")
+	fl.DurationVar(&o.connectTimeout, "connect-timeout", tunnel.DefaultConnectTimeout, "give up starting the tunnel after this long")
+	fl.BoolVar(&o.json, "json", false, "print one JSON record per delivery on stdout, nothing else")
+	fl.StringVar(&o.readyFile, "ready-file", "", "when ready, write {\"localURL\",\"publicURL\"} to this file (for scripts)")
+	o.rules.bind(c)
+	return c
+}
+
+func runListen(ctx context.Context, e *env, o *listenOptions) error {
+	cfg, err := o.receiverConfig(e)
+	if err != nil {
+		return err
+	}
+	for _, pat := range o.triggers {
+		if _, err := path.Match(pat, ""); err != nil {
+			return usageErr(fmt.Errorf("-t %q: bad pattern", pat), "")
+		}
+	}
+	token := o.authtoken
+	if token == "" {
+		token = e.getenv("NGROK_AUTHTOKEN")
+	}
+	mode := o.tunnel
+	switch mode {
+	case "":
+		mode = "none"
+		if token != "" {
+			mode = "ngrok"
+		}
+	case "ngrok", "none":
+	default:
+		return usageErr(fmt.Errorf("invalid --tunnel %q: want ngrok or none", o.tunnel), "")
+	}
+	if mode == "ngrok" && token == "" {
+		return failErr(errors.New("--tunnel ngrok needs an ngrok authtoken"),
+			"set NGROK_AUTHTOKEN (get one at https://dashboard.ngrok.com/get-started/your-authtoken) or pass --authtoken; --tunnel none listens locally only")
+	}
+
+	// The local listener first: a taken port is the commonest failure and the cheapest to report.
+	addr := net.JoinHostPort(o.host, strconv.Itoa(o.port))
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return listenError(addr, o.port, err)
+	}
+	localURL := "http://" + ln.Addr().String()
+
+	out := newDeliverySink(e.p, o.json, o.triggers)
+	cfg.Emit = out.emit
+	h := receiver.New(cfg)
+	servers := []*http.Server{newServer(h)}
+	go servers[0].Serve(ln)
+
+	var tun *tunnel.Tunnel
+	if mode == "ngrok" {
+		tun, err = openTunnel(ctx, e, o, token)
+		if err != nil {
+			servers[0].Close()
+			return err
+		}
+		pub := newServer(h)
+		servers = append(servers, pub)
+		go pub.Serve(tun.Listener())
+	}
+
+	b := render.Banner{LocalURL: localURL, ForwardTo: cfg.ForwardTo, MockAnswer: mockWords(cfg.Mock)}
+	if tun != nil {
+		b.PublicURL = tun.URL()
+	} else {
+		b.Notes = append(b.Notes, "No ngrok tunnel: set NGROK_AUTHTOKEN (https://dashboard.ngrok.com/get-started/your-authtoken)",
+			"or pass --authtoken to get a public URL for the CometChat dashboard.")
+	}
+	if len(o.triggers) > 0 {
+		b.Filter = strings.Join(o.triggers, ", ")
+	}
+	e.p.Banner(b)
+	if o.readyFile != "" {
+		if err := writeReadyFile(o.readyFile, localURL, b.PublicURL, strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)); err != nil {
+			e.p.Warn(err.Error())
+		}
+	}
+
+	<-ctx.Done()
+	// Stop accepting, let in-flight deliveries finish (bounded), close the tunnel.
+	stopCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, s := range servers {
+		_ = s.Shutdown(stopCtx)
+	}
+	_ = h.Wait(stopCtx)
+	if tun != nil {
+		_ = tun.Close()
+	}
+	out.close()
+	e.p.Say("%s", out.summary())
+	return nil
+}
+
+func newServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: nilLogger()}
+}
+
+func (o *listenOptions) receiverConfig(e *env) (receiver.Config, error) {
+	var cfg receiver.Config
+	if o.port < 0 || o.port > 65535 {
+		return cfg, usageErr(fmt.Errorf("--port %d: want 0 to 65535", o.port), "")
+	}
+	max, err := parseSize(o.maxBody)
+	if err != nil {
+		return cfg, usageErr(fmt.Errorf("--max-body: %w", err), "")
+	}
+	auth := o.basicAuth
+	if auth == "" {
+		auth = e.getenv("COMETHOOK_BASIC_AUTH")
+	}
+	if auth != "" && !strings.Contains(auth, ":") {
+		return cfg, usageErr(errors.New("--basic-auth wants user:pass"), "")
+	}
+	rules, err := o.rules.rules()
+	if err != nil {
+		return cfg, usageErr(err, "")
+	}
+	if o.status < 100 || o.status > 599 {
+		return cfg, usageErr(fmt.Errorf("--status %d: want an HTTP status from 100 to 599", o.status), "")
+	}
+	cfg = receiver.Config{
+		BasicAuth:      auth,
+		MaxBody:        max,
+		Mock:           receiver.Mock{Status: o.status, Drop: o.drop, Delay: o.delay},
+		ForwardTimeout: o.forwardTimeout,
+		Rules:          rules,
+		Now:            e.now,
+	}
+	if o.respond != "" {
+		if o.drop {
+			return cfg, usageErr(errors.New("--respond and --drop cannot be used together"), "")
+		}
+		body, err := readRespond(o.respond)
+		if err != nil {
+			return cfg, usageErr(err, "")
+		}
+		cfg.Mock.Respond = body
+	}
+	if o.forwardTo != "" {
+		if o.respond != "" || o.drop || o.status != 200 || o.delay != 0 {
+			return cfg, usageErr(errors.New("--respond, --drop, --status and --delay answer for your app: they cannot be used with --forward-to"), "")
+		}
+		u, err := simulate.ParseTarget(o.forwardTo)
+		if err != nil {
+			return cfg, usageErr(fmt.Errorf("--forward-to: %w", err), "")
+		}
+		cfg.ForwardTo = u
+		cfg.Client = e.client(o.insecure, 64)
+	}
+	if o.forwardTimeout < 0 {
+		return cfg, usageErr(errors.New("--forward-timeout cannot be negative"), "")
+	}
+	return cfg, nil
+}
+
+// readRespond reads --respond: inline JSON or @file. It must be JSON: an answer that is
+// not is better tested against a real endpoint with comethook send.
+func readRespond(v string) ([]byte, error) {
+	body := []byte(v)
+	if name, ok := strings.CutPrefix(v, "@"); ok {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			return nil, fmt.Errorf("--respond: %w", err)
+		}
+		body = b
+	}
+	if !json.Valid(body) {
+		return nil, fmt.Errorf("--respond: not valid JSON: %s", render.Shorten(string(body), 60))
+	}
+	return body, nil
+}
+
+func mockWords(m receiver.Mock) string {
+	switch {
+	case m.Drop:
+		return `{"action":"do_not_propagate"} to before_message`
+	case m.Respond != nil:
+		c, _ := render.Compact(m.Respond)
+		return render.Shorten(c, 40) + " to before_message, {} to the rest"
+	}
+	return "{}"
+}
+
+// parseSize reads "1048576", "64KiB", "1MiB", "1MB" (powers of 1024 throughout).
+func parseSize(s string) (int64, error) {
+	num := strings.TrimSpace(s)
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		m      int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1 << 10}, {"MB", 1 << 20}, {"K", 1 << 10}, {"M", 1 << 20}, {"B", 1}} {
+		if strings.HasSuffix(num, u.suffix) {
+			num, mult = strings.TrimSpace(strings.TrimSuffix(num, u.suffix)), u.m
+			break
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("%q is not a size: want e.g. 1MiB, 64KiB or 1048576", s)
+	}
+	return n * mult, nil
+}
+
+func listenError(addr string, port int, err error) error {
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return failErr(fmt.Errorf("port %d is already in use on %s", port, addr),
+			"another program (maybe another comethook listen) is using it: stop it, or pass --port N, or --port 0 for a free one")
+	}
+	if errors.Is(err, syscall.EACCES) {
+		return failErr(fmt.Errorf("not allowed to listen on %s", addr), "ports below 1024 need privileges: pass --port 0 or a higher port")
+	}
+	return failErr(fmt.Errorf("cannot listen on %s: %w", addr, err), "check --host")
+}
+
+func openTunnel(ctx context.Context, e *env, o *listenOptions, token string) (*tunnel.Tunnel, error) {
+	opts := tunnel.Options{
+		Authtoken:      token,
+		URL:            o.url,
+		ConnectURL:     o.connectURL,
+		ConnectTimeout: o.connectTimeout,
+		ClientVersion:  e.build.Version,
+		Logger:         slog.New(slog.DiscardHandler),
+		OnEvent: func(ev tunnel.Event) {
+			switch ev.Kind {
+			case tunnel.Disconnected:
+				msg := "tunnel dropped, reconnecting…"
+				if ev.Err != nil {
+					msg = fmt.Sprintf("tunnel dropped (%s), reconnecting…", ev.Err)
+				}
+				e.p.Warn(msg)
+			case tunnel.Reconnected:
+				e.p.Say("tunnel reconnected: same URL")
+			}
+		},
+	}
+	if e.p.Verbose {
+		opts.Logger = slog.New(slog.NewTextHandler(e.p.Err, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	if o.connectCAs != "" {
+		pool, err := tunnel.LoadCertPool(o.connectCAs)
+		if err != nil {
+			return nil, usageErr(fmt.Errorf("--ngrok-connect-cas: %w", err), "")
+		}
+		opts.ConnectCAs = pool
+	}
+	e.p.Note("starting the ngrok tunnel…")
+	t, err := tunnel.OpenNgrok(ctx, opts)
+	if err != nil {
+		var te *tunnel.Error
+		if errors.As(err, &te) {
+			return nil, failErr(te, te.Hint)
+		}
+		return nil, failErr(err, "")
+	}
+	return t, nil
+}
+
+func writeReadyFile(name, local, public, port string) error {
+	b, _ := json.Marshal(map[string]string{"localURL": local, "publicURL": public, "port": port})
+	tmp := name + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return fmt.Errorf("--ready-file: %w", err)
+	}
+	return os.Rename(tmp, name)
+}
+
+// deliverySink prints deliveries off the answer path: the receiver hands them over after
+// answering, and one goroutine prints them in order, so a slow terminal never delays
+// CometChat.
+type deliverySink struct {
+	p        *render.Printer
+	json     bool
+	patterns []string
+	ch       chan *receiver.Delivery
+	done     chan struct{}
+	counts   map[simulate.Outcome]int
+	total    int
+}
+
+func newDeliverySink(p *render.Printer, asJSON bool, patterns []string) *deliverySink {
+	s := &deliverySink{p: p, json: asJSON, patterns: patterns,
+		ch: make(chan *receiver.Delivery, 4096), done: make(chan struct{}), counts: map[simulate.Outcome]int{}}
+	go s.run()
+	return s
+}
+
+func (s *deliverySink) emit(d *receiver.Delivery) { s.ch <- d }
+
+func (s *deliverySink) run() {
+	defer close(s.done)
+	for d := range s.ch {
+		s.total++
+		s.counts[d.Outcome]++
+		if !s.shown(d) {
+			continue
+		}
+		if s.json {
+			_ = s.p.WriteDeliveryJSON(d)
+		} else {
+			s.p.Delivery(d)
+		}
+	}
+}
+
+func (s *deliverySink) shown(d *receiver.Delivery) bool {
+	if len(s.patterns) == 0 {
+		return true
+	}
+	trigger := ""
+	if d.Event != nil {
+		trigger = d.Event.Trigger
+	}
+	for _, p := range s.patterns {
+		if ok, _ := path.Match(p, trigger); ok {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *deliverySink) close() {
+	close(s.ch)
+	<-s.done
+}
+
+func (s *deliverySink) summary() string {
+	if s.total == 0 {
+		return "Stopped. No deliveries."
+	}
+	var words []string
+	for _, o := range []simulate.Outcome{simulate.Delivered, simulate.Injected, simulate.Dropped, simulate.Failed, simulate.Rejected} {
+		if n := s.counts[o]; n > 0 {
+			words = append(words, fmt.Sprintf("%d %s", n, o))
+		}
+	}
+	plural := "deliveries"
+	if s.total == 1 {
+		plural = "delivery"
+	}
+	return fmt.Sprintf("Stopped. %d %s: %s.", s.total, plural, strings.Join(words, ", "))
+}
+
+func nilLogger() *log.Logger { return log.New(io.Discard, "", 0) }

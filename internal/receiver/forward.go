@@ -1,0 +1,213 @@
+package receiver
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/textproto"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/comethook/comethook/simulate"
+)
+
+// hopByHop are the headers that describe one connection, not the message (RFC 9110 §7.6.1);
+// Proxy-* headers and those named in Connection go too.
+var hopByHop = []string{"Connection", "Keep-Alive", "Te", "Trailer", "Transfer-Encoding", "Upgrade"}
+
+func removeHopByHop(h http.Header) {
+	for _, v := range h["Connection"] {
+		for _, name := range strings.Split(v, ",") {
+			if name = textproto.TrimString(name); name != "" {
+				h.Del(name)
+			}
+		}
+	}
+	for _, k := range hopByHop {
+		delete(h, k)
+	}
+	for k := range h {
+		if strings.HasPrefix(k, "Proxy-") {
+			delete(h, k)
+		}
+	}
+}
+
+// forward sends the request to the app and relays its answer. When the app cannot answer,
+// CometChat gets 502 (or 504 when it was too slow) with the reason as plain text.
+func (h *Handler) forward(w http.ResponseWriter, r *http.Request, d *Delivery, start time.Time) {
+	e := d.Event
+	if e == nil {
+		e = noEvent
+	}
+	if h.fwdErr != "" {
+		err := errors.New(h.fwdErr)
+		h.forwardFailed(w, d, start, http.StatusBadGateway, h.fwdErr,
+			simulate.Apply(e, simulate.Response{Err: err, Duration: time.Since(start)}, h.c.Rules))
+		return
+	}
+	ctx := r.Context()
+	if h.c.ForwardTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, h.c.ForwardTimeout)
+		defer cancel()
+	}
+	resp, body, truncated, err := h.roundTrip(ctx, r, d.Body)
+	dur := time.Since(start)
+	if err != nil {
+		timedOut := errors.Is(ctx.Err(), context.DeadlineExceeded) || os.IsTimeout(err)
+		status, msg := http.StatusBadGateway, ""
+		switch {
+		case r.Context().Err() != nil && !timedOut:
+			msg = fmt.Sprintf("CometChat closed the connection after %s, before your app answered: CometChat expects an answer within %s", dur.Round(time.Millisecond), simulate.Budget)
+		case timedOut:
+			status = http.StatusGatewayTimeout
+			limit := h.c.ForwardTimeout
+			if limit == 0 {
+				limit = h.client.Timeout
+			}
+			msg = fmt.Sprintf("your app did not answer within %s (--forward-timeout): is it stuck or paused in a debugger? raise --forward-timeout, or set it to 0 to wait for ever", limit)
+		default:
+			msg = simulate.Explain(err, h.c.ForwardTo, h.c.ForwardTimeout)
+		}
+		sr := simulate.Response{Err: err, TimedOut: timedOut, Duration: dur}
+		if resp != nil {
+			sr.Status, sr.Header = resp.StatusCode, resp.Header
+		}
+		h.forwardFailed(w, d, start, status, msg, simulate.Apply(e, sr, h.c.Rules))
+		return
+	}
+
+	removeHopByHop(resp.Header)
+	wh := w.Header()
+	for k, v := range resp.Header {
+		wh[k] = v
+	}
+	if bodyAllowed(resp.StatusCode) {
+		wh["Content-Length"] = []string{strconv.Itoa(len(body))} // ours: the app's may be chunked or cut
+	} else {
+		delete(wh, "Content-Length")
+	}
+	w.WriteHeader(resp.StatusCode)
+	if bodyAllowed(resp.StatusCode) {
+		_, _ = w.Write(body)
+	}
+	d.Response = Response{Status: resp.StatusCode, Header: resp.Header, Body: body, Duration: dur, Source: SourceForward}
+	d.Verdict = simulate.Apply(e, simulate.Response{Status: resp.StatusCode, Header: resp.Header, Body: body,
+		Truncated: truncated, Duration: dur}, h.c.Rules)
+	d.Outcome = d.Verdict.Outcome
+	if d.Outcome == simulate.Failed {
+		if resp.StatusCode < 200 || resp.StatusCode > 299 {
+			d.Error = fmt.Sprintf("your app answered %s: check its logs", d.Verdict.Reason)
+		} else {
+			d.Error = d.Verdict.Reason + ": check what your app answers"
+		}
+	}
+}
+
+// roundTrip forwards the request and reads at most simulate.MaxAnswer bytes of the answer.
+func (h *Handler) roundTrip(ctx context.Context, r *http.Request, body []byte) (*http.Response, []byte, bool, error) {
+	u := *h.fwd
+	u.Path, u.RawPath = joinPath(h.fwd, r.URL)
+	switch {
+	case h.fwd.RawQuery == "":
+		u.RawQuery = r.URL.RawQuery
+	case r.URL.RawQuery != "":
+		u.RawQuery = h.fwd.RawQuery + "&" + r.URL.RawQuery
+	}
+	out, err := http.NewRequestWithContext(ctx, r.Method, u.String(), bytes.NewReader(body))
+	if err != nil {
+		return nil, nil, false, err
+	}
+	out.Header = outgoingHeader(r)
+	resp, err := h.client.Do(out)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, simulate.MaxAnswer+1))
+	truncated := len(b) > simulate.MaxAnswer
+	if truncated {
+		b = b[:simulate.MaxAnswer]
+	}
+	if err != nil {
+		return resp, nil, false, err
+	}
+	return resp, b, truncated, nil
+}
+
+// outgoingHeader is the request's header minus hop-by-hop ones, plus X-Forwarded-*. The
+// client's address is appended to X-Forwarded-For; X-Forwarded-Host and -Proto set by ngrok
+// (the public URL CometChat called) are kept, and otherwise describe this request.
+func outgoingHeader(r *http.Request) http.Header {
+	hdr := r.Header.Clone()
+	if hdr == nil {
+		hdr = http.Header{}
+	}
+	removeHopByHop(hdr)
+	if _, ok := hdr["User-Agent"]; !ok {
+		hdr["User-Agent"] = []string{""} // keep Go's default User-Agent out
+	}
+	if ip, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		if prior := hdr["X-Forwarded-For"]; len(prior) > 0 {
+			ip = strings.Join(prior, ", ") + ", " + ip
+		}
+		hdr["X-Forwarded-For"] = []string{ip}
+	}
+	if len(hdr["X-Forwarded-Host"]) == 0 && r.Host != "" {
+		hdr["X-Forwarded-Host"] = []string{r.Host}
+	}
+	if len(hdr["X-Forwarded-Proto"]) == 0 {
+		proto := "http"
+		if r.TLS != nil {
+			proto = "https"
+		}
+		hdr["X-Forwarded-Proto"] = []string{proto}
+	}
+	return hdr
+}
+
+// joinPath appends the request path to the --forward-to path with exactly one slash
+// between them; the request path "/" adds nothing.
+func joinPath(base, req *url.URL) (path, rawPath string) {
+	if req.Path == "" || req.Path == "/" {
+		return base.Path, base.RawPath
+	}
+	if base.RawPath == "" && req.RawPath == "" {
+		return strings.TrimSuffix(base.Path, "/") + ensureSlash(req.Path), ""
+	}
+	ep, rp := base.EscapedPath(), req.EscapedPath()
+	return strings.TrimSuffix(base.Path, "/") + ensureSlash(req.Path), strings.TrimSuffix(ep, "/") + ensureSlash(rp)
+}
+
+func ensureSlash(p string) string {
+	if strings.HasPrefix(p, "/") {
+		return p
+	}
+	return "/" + p
+}
+
+func bodyAllowed(status int) bool {
+	return status >= 200 && status != http.StatusNoContent && status != http.StatusNotModified
+}
+
+// forwardFailed answers CometChat for an app that gave no usable answer.
+func (h *Handler) forwardFailed(w http.ResponseWriter, d *Delivery, start time.Time, status int, msg string, v simulate.Verdict) {
+	body := []byte(msg + "\n")
+	hdr := http.Header{"Content-Type": ctText, "Content-Length": {strconv.Itoa(len(body))}}
+	wh := w.Header()
+	for k, vs := range hdr {
+		wh[k] = vs
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+	d.Response = Response{Status: status, Header: hdr, Body: body, Duration: time.Since(start), Source: SourceForward}
+	d.Verdict, d.Outcome, d.Error = v, v.Outcome, msg
+}

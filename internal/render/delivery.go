@@ -1,0 +1,147 @@
+package render
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/comethook/comethook/internal/receiver"
+	"github.com/comethook/comethook/simulate"
+)
+
+// Delivery prints one received delivery as two lines on stdout, tied by its number: the
+// event ("→") and the answer ("←"). Verbose adds headers, payload and answer body.
+func (p *Printer) Delivery(d *receiver.Delivery) {
+	st, w := p.st, p.Out
+	stamp := st.faint.Sprint(d.ReceivedAt.Local().Format(time.TimeOnly))
+	seq := st.faint.Sprintf("#%d", d.Seq)
+	fmt.Fprintf(w, "%s  → %s  %s\n", stamp, p.deliveryWords(d), seq)
+	if p.Verbose {
+		for _, h := range headerLines(d.Header) {
+			fmt.Fprintf(w, "    %s\n", st.faint.Sprint(h))
+		}
+		if pretty, ok := st.prettyJSON(d.Body); ok {
+			fmt.Fprintln(w, indent(pretty, "    "))
+		} else if len(d.Body) > 0 {
+			fmt.Fprintln(w, indent(Clean(Shorten(string(d.Body), 4000), true), "    "))
+		}
+	}
+	fmt.Fprintf(w, "%s  ← %s  %s\n", stamp, p.answerWords(d), seq)
+	if p.Verbose && len(d.Response.Body) > 0 {
+		if pretty, ok := st.prettyJSON(d.Response.Body); ok {
+			fmt.Fprintln(w, indent(pretty, "    "))
+		} else {
+			fmt.Fprintln(w, indent(Clean(Shorten(string(d.Response.Body), 4000), true), "    "))
+		}
+	}
+	for _, a := range d.Verdict.Assumptions {
+		if p.Verbose {
+			fmt.Fprintf(w, "    %s\n", st.faint.Sprint(Clean(a, false)))
+		}
+	}
+	for _, msg := range d.Warnings {
+		p.Warn(fmt.Sprintf("#%d %s", d.Seq, Clean(msg, false)))
+	}
+}
+
+// deliveryWords describes what arrived: the event's words, or the request when it
+// carried no usable payload.
+func (p *Printer) deliveryWords(d *receiver.Delivery) string {
+	st := p.st
+	var words string
+	if d.Event != nil {
+		words = st.eventWords(d.Event)
+	} else {
+		words = st.bold.Sprint(Clean(d.Method, false))
+		switch {
+		case d.Body == nil:
+			words += "  " + st.faint.Sprint("(no payload)")
+		default:
+			words += "  " + st.faint.Sprintf("(not JSON, %d bytes)", len(d.Body))
+		}
+	}
+	if d.Path != "" && d.Path != "/" {
+		path := d.Path
+		if d.Query != "" {
+			path += "?" + d.Query
+		}
+		words += "  " + st.faint.Sprint(Clean(Shorten(path, textWidth), false))
+	}
+	return words
+}
+
+// answerWords describes the answer: status, outcome, what it means, time.
+func (p *Printer) answerWords(d *receiver.Delivery) string {
+	st, r := p.st, d.Response
+	parts := []string{st.statusWord(r.Status) + " " + st.outcomeWord(d.Outcome)}
+	switch {
+	case d.Error != "":
+		parts = append(parts, Clean(d.Error, false))
+	case d.Outcome == simulate.Injected:
+		b, _ := simulate.Marshal(d.Verdict.Injected)
+		parts = append(parts, Clean(Shorten(string(b), textWidth), false))
+	case d.Outcome == simulate.Dropped:
+		parts = append(parts, "CometChat drops the message")
+	}
+	if r.Source == "forward" {
+		parts = append(parts, st.faint.Sprint("from your app"))
+	}
+	parts = append(parts, st.faint.Sprint(Millis(r.Duration)))
+	return strings.Join(parts, "  ")
+}
+
+// DeliveryRecord is the `listen --json` record (design.md §3).
+type DeliveryRecord struct {
+	Seq        int64             `json:"seq"`
+	ReceivedAt string            `json:"receivedAt"`
+	Method     string            `json:"method"`
+	Path       string            `json:"path"`
+	Trigger    string            `json:"trigger"`
+	Webhook    string            `json:"webhook"`
+	AppID      string            `json:"appId"`
+	Headers    map[string]string `json:"headers"`
+	Payload    json.RawMessage   `json:"payload"`
+	Response   ListenResponse    `json:"response"`
+	Outcome    string            `json:"outcome"`
+	Warnings   []string          `json:"warnings,omitempty"`
+	Error      *string           `json:"error"`
+}
+
+// ListenResponse is the answer given to CometChat, inside a DeliveryRecord.
+type ListenResponse struct {
+	Status     int     `json:"status"`
+	Body       any     `json:"body"`
+	DurationMs float64 `json:"durationMs"`
+	Source     string  `json:"source"`
+}
+
+// NewDeliveryRecord builds the JSON record of a delivery. Authorization is masked.
+func NewDeliveryRecord(d *receiver.Delivery) DeliveryRecord {
+	rec := DeliveryRecord{
+		Seq:        d.Seq,
+		ReceivedAt: d.ReceivedAt.Format(time.RFC3339Nano),
+		Method:     d.Method,
+		Path:       d.Path,
+		Headers:    MaskedHeaders(d.Header),
+		Payload:    json.RawMessage("null"),
+		Response: ListenResponse{Status: d.Response.Status, Body: BodyValue(d.Response.Body),
+			DurationMs: DurationMs(d.Response.Duration), Source: d.Response.Source},
+		Outcome:  string(d.Outcome),
+		Warnings: d.Warnings,
+	}
+	if d.Event != nil {
+		rec.Trigger, rec.Webhook, rec.AppID = d.Event.Trigger, d.Event.Webhook, d.Event.AppID
+		rec.Payload = json.RawMessage(d.Body)
+	}
+	if d.Error != "" {
+		rec.Error = &d.Error
+	}
+	return rec
+}
+
+// WriteDeliveryJSON writes the record as one line.
+func (p *Printer) WriteDeliveryJSON(d *receiver.Delivery) error {
+	return WriteJSON(p.RawOut, NewDeliveryRecord(d))
+}
+

@@ -1,0 +1,174 @@
+package simulate
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// rawClient posts over one kept-alive HTTP/1.1 connection without net/http's transport
+// machinery (a goroutine pair and channels per connection). send --count uses one per
+// worker so that comethook, not its client, is what a load test measures.
+type rawClient struct {
+	addr, host, path string
+	tls              *tls.Config
+	head             []byte // request line and fixed headers, up to Content-Length
+	mu               sync.Mutex // guards conn against abort from another goroutine
+	conn             net.Conn
+	aborted          bool
+	br               *bufio.Reader
+	buf              bytes.Buffer
+}
+
+// abort makes the request in flight (and any later one) fail at once: Ctrl-C.
+func (c *rawClient) abort() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.aborted = true
+	if c.conn != nil {
+		_ = c.conn.SetDeadline(time.Unix(1, 0))
+	}
+}
+
+// newRawClient prepares a client for r's URL; ok is false when the URL needs the full
+// client (a proxy or an unusual scheme).
+func newRawClient(r Request, insecure bool) (*rawClient, bool) {
+	u, err := url.Parse(r.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.User != nil {
+		return nil, false
+	}
+	c := &rawClient{addr: u.Host, host: u.Host, path: u.RequestURI()}
+	if u.Port() == "" {
+		c.addr = net.JoinHostPort(u.Hostname(), map[string]string{"http": "80", "https": "443"}[u.Scheme])
+	}
+	if u.Scheme == "https" {
+		c.tls = &tls.Config{ServerName: u.Hostname(), InsecureSkipVerify: insecure} //nolint:gosec // the user's --insecure
+	}
+	var h bytes.Buffer
+	h.WriteString("POST " + c.path + " HTTP/1.1\r\nHost: " + c.host + "\r\nUser-Agent: Go-http-client/1.1\r\n")
+	hdr := requestHeaderSet(r)
+	_ = hdr.Write(&h)
+	h.WriteString("Content-Length: ")
+	c.head = h.Bytes()
+	return c, true
+}
+
+// requestHeaderSet is every header a delivery carries besides Host and Content-Length.
+func requestHeaderSet(r Request) http.Header {
+	h := r.Header.Clone()
+	if h == nil {
+		h = http.Header{}
+	}
+	h.Set("Content-Type", "application/json")
+	if r.BasicAuth != "" {
+		h.Set("Authorization", BasicAuthHeader(r.BasicAuth))
+	}
+	return h
+}
+
+// do posts body and reads the answer, reconnecting once when a kept-alive connection
+// turns out to be closed.
+func (c *rawClient) do(ctx context.Context, body []byte, timeout time.Duration) Response {
+	start := time.Now()
+	deadline := time.Time{}
+	if timeout > 0 {
+		deadline = start.Add(timeout)
+	}
+	if d, ok := ctx.Deadline(); ok && (deadline.IsZero() || d.Before(deadline)) {
+		deadline = d
+	}
+	for attempt := 0; ; attempt++ {
+		reused := c.conn != nil
+		resp, err := c.roundTrip(body, deadline)
+		if err == nil {
+			resp.Duration = time.Since(start)
+			return resp
+		}
+		c.close()
+		if reused && attempt == 0 && !isTimeout(err) {
+			continue // the server closed an idle connection: one fresh try
+		}
+		return Response{Err: err, TimedOut: isTimeout(err), Duration: time.Since(start)}
+	}
+}
+
+func (c *rawClient) roundTrip(body []byte, deadline time.Time) (Response, error) {
+	if c.conn == nil {
+		if c.isAborted() {
+			return Response{}, context.Canceled
+		}
+		d := net.Dialer{Deadline: deadline}
+		conn, err := d.Dial("tcp", c.addr)
+		if err != nil {
+			return Response{}, &url.Error{Op: "Post", URL: "http://" + c.host + c.path, Err: err}
+		}
+		if c.tls != nil {
+			tc := tls.Client(conn, c.tls)
+			tc.SetDeadline(deadline)
+			if err := tc.Handshake(); err != nil {
+				conn.Close()
+				return Response{}, err
+			}
+			conn = tc
+		}
+		c.mu.Lock()
+		c.conn, c.br = conn, bufio.NewReaderSize(conn, 16<<10)
+		c.mu.Unlock()
+	}
+	_ = c.conn.SetDeadline(deadline)
+	c.buf.Reset()
+	c.buf.Write(c.head)
+	c.buf.WriteString(strconv.Itoa(len(body)))
+	c.buf.WriteString("\r\n\r\n")
+	c.buf.Write(body)
+	if _, err := c.conn.Write(c.buf.Bytes()); err != nil {
+		return Response{}, err
+	}
+	hr, err := http.ReadResponse(c.br, nil)
+	if err != nil {
+		return Response{}, err
+	}
+	b, err := io.ReadAll(io.LimitReader(hr.Body, MaxAnswer+1))
+	if err != nil {
+		return Response{}, err
+	}
+	out := Response{Status: hr.StatusCode, Header: hr.Header, Body: b}
+	if len(b) > MaxAnswer {
+		out.Body, out.Truncated = b[:MaxAnswer], true
+		hr.Close = true // the rest is unread: the connection cannot be reused
+	}
+	hr.Body.Close()
+	if hr.Close {
+		c.close()
+	}
+	return out, nil
+}
+
+func (c *rawClient) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.conn != nil {
+		c.conn.Close()
+		c.conn, c.br = nil, nil
+	}
+}
+
+func (c *rawClient) isAborted() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.aborted
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
+}
