@@ -21,7 +21,7 @@ import (
 type rawClient struct {
 	addr, host, path string
 	tls              *tls.Config
-	head             []byte // request line and fixed headers, up to Content-Length
+	head             []byte     // request line and fixed headers, up to Content-Length
 	mu               sync.Mutex // guards conn against abort from another goroutine
 	conn             net.Conn
 	aborted          bool

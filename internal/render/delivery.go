@@ -144,4 +144,3 @@ func NewDeliveryRecord(d *receiver.Delivery) DeliveryRecord {
 func (p *Printer) WriteDeliveryJSON(d *receiver.Delivery) error {
 	return WriteJSON(p.RawOut, NewDeliveryRecord(d))
 }
-
