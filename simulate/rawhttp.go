@@ -6,9 +6,11 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httputil"
 	"net/url"
 	"strconv"
 	"sync"
@@ -26,7 +28,8 @@ type rawClient struct {
 	conn             net.Conn
 	aborted          bool
 	br               *bufio.Reader
-	buf              bytes.Buffer
+	buf              bytes.Buffer // the request being written
+	body             bytes.Buffer // the last answer's body
 }
 
 // abort makes the request in flight (and any later one) fail at once: Ctrl-C.
@@ -133,24 +136,92 @@ func (c *rawClient) roundTrip(body []byte, deadline time.Time) (Response, error)
 	if _, err := c.conn.Write(c.buf.Bytes()); err != nil {
 		return Response{}, err
 	}
-	hr, err := http.ReadResponse(c.br, nil)
+	return c.readResponse()
+}
+
+// readResponse parses the answer leanly: the status, the few headers that frame the body,
+// and the body into a buffer the client reuses (valid until the next request). Load
+// tests only need the status and, for before_message, the body.
+func (c *rawClient) readResponse() (Response, error) {
+	line, err := c.br.ReadSlice('\n')
 	if err != nil {
 		return Response{}, err
 	}
-	b, err := io.ReadAll(io.LimitReader(hr.Body, MaxAnswer+1))
+	// "HTTP/1.1 200 OK"
+	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.")) {
+		return Response{}, fmt.Errorf("malformed HTTP status line %q", bytes.TrimSpace(line))
+	}
+	status, err := strconv.Atoi(string(line[9:12]))
+	if err != nil {
+		return Response{}, fmt.Errorf("malformed HTTP status line %q", bytes.TrimSpace(line))
+	}
+	closeAfter := line[7] == '0' // HTTP/1.0
+	length, chunked := int64(-1), false
+	for {
+		line, err = c.br.ReadSlice('\n')
+		if err != nil {
+			return Response{}, err
+		}
+		line = bytes.TrimRight(line, "\r\n")
+		if len(line) == 0 {
+			break
+		}
+		k, v, ok := bytes.Cut(line, []byte(":"))
+		if !ok {
+			continue
+		}
+		v = bytes.TrimSpace(v)
+		switch {
+		case asciiEqualFold(k, "Content-Length"):
+			if length, err = strconv.ParseInt(string(v), 10, 64); err != nil || length < 0 {
+				return Response{}, fmt.Errorf("bad Content-Length %q", v)
+			}
+		case asciiEqualFold(k, "Transfer-Encoding"):
+			chunked = bytes.Contains(bytes.ToLower(v), []byte("chunked"))
+		case asciiEqualFold(k, "Connection"):
+			closeAfter = closeAfter || asciiEqualFold(v, "close")
+		}
+	}
+	var body io.Reader
+	switch {
+	case status == 204 || status == 304 || (status >= 100 && status < 200):
+		body = bytes.NewReader(nil)
+	case chunked:
+		body = httputil.NewChunkedReader(c.br)
+	case length >= 0:
+		body = io.LimitReader(c.br, length)
+	default:
+		body, closeAfter = c.br, true // until the server closes
+	}
+	c.body.Reset()
+	n, err := c.body.ReadFrom(io.LimitReader(body, MaxAnswer+1))
 	if err != nil {
 		return Response{}, err
 	}
-	out := Response{Status: hr.StatusCode, Header: hr.Header, Body: b}
-	if len(b) > MaxAnswer {
-		out.Body, out.Truncated = b[:MaxAnswer], true
-		hr.Close = true // the rest is unread: the connection cannot be reused
+	out := Response{Status: status, Body: c.body.Bytes()}
+	if n > MaxAnswer {
+		out.Body, out.Truncated, closeAfter = out.Body[:MaxAnswer], true, true
 	}
-	hr.Body.Close()
-	if hr.Close {
+	if chunked && !closeAfter {
+		_, _ = io.Copy(io.Discard, body) // the trailer
+	}
+	if closeAfter {
 		c.close()
 	}
 	return out, nil
+}
+
+func asciiEqualFold(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := 0; i < len(b); i++ {
+		x, y := b[i]|0x20, s[i]|0x20
+		if x != y {
+			return false
+		}
+	}
+	return true
 }
 
 func (c *rawClient) close() {
