@@ -70,7 +70,7 @@ type Response struct {
 }
 
 // Delivery is the record of one request. It is read-only once emitted: the mock answer's
-// body and header values are shared between deliveries.
+// body and header are shared between deliveries.
 type Delivery struct {
 	Seq        int64 // 1, 2, 3... per Handler
 	ReceivedAt time.Time
@@ -116,11 +116,13 @@ type Handler struct {
 
 type canned struct {
 	body   []byte
-	length []string // Content-Length value
+	length []string    // Content-Length value
+	header http.Header // recorded in every Delivery: read-only
 }
 
 func newCanned(b []byte) canned {
-	return canned{body: b, length: []string{strconv.Itoa(len(b))}}
+	length := []string{strconv.Itoa(len(b))}
+	return canned{body: b, length: length, header: http.Header{"Content-Type": ctJSON, "Content-Length": length}}
 }
 
 // Header values shared by every answer: net/http only reads them.
@@ -357,7 +359,7 @@ func (h *Handler) mock(w http.ResponseWriter, r *http.Request, d *Delivery, star
 	if e.Trigger == "before_message" {
 		a = &h.mockBefore
 	}
-	hdr := http.Header{"Content-Type": ctJSON, "Content-Length": a.length}
+	hdr := a.header
 	wh := w.Header()
 	wh["Content-Type"] = ctJSON
 	wh["Content-Length"] = a.length

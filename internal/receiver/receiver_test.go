@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/comethook/comethook/internal/webhook"
 	"github.com/comethook/comethook/simulate"
 )
 
@@ -807,4 +808,15 @@ func BenchmarkMockDelivery(b *testing.B) {
 func BenchmarkBareHandler(b *testing.B) {
 	b.Run("handler", func(b *testing.B) { benchHandler(b, bare) })
 	b.Run("loopback", func(b *testing.B) { benchLoopback(b, bare) })
+}
+
+// BenchmarkParse is the floor under BenchmarkMockDelivery: the one decode every delivery needs.
+func BenchmarkParse(b *testing.B) {
+	body := []byte(beforeMessage)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := webhook.Parse(body); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
