@@ -84,7 +84,7 @@ func (p *Printer) answerWords(d *receiver.Delivery) string {
 	case d.Outcome == simulate.Dropped:
 		parts = append(parts, "CometChat drops the message")
 	}
-	if r.Source == "forward" {
+	if r.Source == receiver.SourceForward && d.Error == "" { // a 502/504 is comethook speaking, not the app
 		parts = append(parts, st.faint.Sprint("from your app"))
 	}
 	parts = append(parts, st.faint.Sprint(Millis(r.Duration)))
