@@ -94,7 +94,7 @@ func applyBeforeMessage(body []byte, rules Rules) Verdict {
 	var obj map[string]any
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
-	if err := dec.Decode(&obj); err != nil || obj == nil || dec.More() {
+	if err := dec.Decode(&obj); err != nil || obj == nil || len(bytes.TrimSpace(body[dec.InputOffset():])) > 0 {
 		what := "is not JSON"
 		switch {
 		case len(bytes.TrimSpace(body)) == 0:

@@ -39,7 +39,7 @@ func ParseSet(s string) (Set, error) {
 	dec := json.NewDecoder(strings.NewReader(val))
 	dec.UseNumber()
 	var v any
-	if err := dec.Decode(&v); err == nil && !dec.More() {
+	if err := dec.Decode(&v); err == nil && strings.TrimSpace(val[dec.InputOffset():]) == "" {
 		return Set{Path: path, Value: v}, nil
 	}
 	return Set{Path: path, Value: val}, nil
@@ -277,6 +277,7 @@ func joinPath(a, b string) string {
 func setPath(root map[string]any, path string, v any) error {
 	parts := strings.Split(path, ".")
 	var cur any = root
+	var replace func(any) // puts a grown array back where cur was found
 	for i, part := range parts {
 		last := i == len(parts)-1
 		here := strings.Join(parts[:i], ".")
@@ -291,12 +292,18 @@ func setPath(root map[string]any, path string, v any) error {
 				next = map[string]any{}
 				n[part] = next
 			}
+			replace = func(x any) { n[part] = x }
 			cur = next
 		case []any:
 			idx, err := strconv.Atoi(part)
-			if err != nil || idx < 0 || idx >= len(n) {
+			if err != nil || idx < 0 || idx > len(n) {
 				return fmt.Errorf("--set %s: %s is an array of %d; %q is not an index in it", path, here, len(n), part)
 			}
+			if idx == len(n) {
+				n = append(n, map[string]any{})
+				replace(n)
+			}
+			replace = func(x any) { n[idx] = x }
 			if last {
 				n[idx] = v
 				return nil

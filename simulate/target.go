@@ -24,6 +24,8 @@ func ParseTarget(s string) (string, error) {
 		raw = "http://localhost" + s
 	case isPort(strings.SplitN(s, "/", 2)[0]):
 		raw = "http://localhost:" + s
+	case strings.Trim(strings.SplitN(s, "/", 2)[0], "0123456789") == "":
+		return "", fmt.Errorf("URL %q: port %q is not a number from 1 to 65535", s, strings.SplitN(s, "/", 2)[0])
 	default:
 		raw = "http://" + s
 	}

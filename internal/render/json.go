@@ -106,7 +106,7 @@ func MaskedHeaders(h http.Header) map[string]string {
 	for k, vs := range h {
 		v := strings.Join(vs, ", ")
 		if isSecretHeader(k) {
-			v = maskCredential(v)
+			v = maskCredential(k, v)
 		}
 		out[k] = v
 	}
@@ -121,9 +121,11 @@ func isSecretHeader(k string) bool {
 	return false
 }
 
-// maskCredential keeps the scheme ("Basic") and hides the rest.
-func maskCredential(v string) string {
-	if scheme, _, ok := strings.Cut(v, " "); ok {
+// maskCredential keeps the scheme of an Authorization value ("Basic") and hides the rest.
+// Other secret headers are hidden whole: the text before a space of a cookie is its value.
+func maskCredential(k, v string) string {
+	auth := strings.EqualFold(k, "authorization") || strings.EqualFold(k, "proxy-authorization")
+	if scheme, _, ok := strings.Cut(v, " "); ok && auth && !strings.ContainsAny(scheme, "=;,") {
 		return scheme + " ****"
 	}
 	return "****"

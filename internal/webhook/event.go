@@ -34,7 +34,7 @@ func Parse(body []byte) (*Event, error) {
 	if m == nil {
 		return nil, errors.New("payload is not a JSON object: null")
 	}
-	if dec.More() {
+	if len(bytes.TrimSpace(body[dec.InputOffset():])) > 0 {
 		return nil, errors.New("payload has data after the JSON object")
 	}
 	return FromPayload(m), nil
