@@ -34,7 +34,7 @@ func (p *Printer) Banner(b Banner) {
 			st.faint.Sprint("No tunnel: CometChat cannot reach this URL, comethook send can."))
 	}
 	if b.ForwardTo != "" {
-		lines = append(lines, "Forwarding to "+st.bold.Sprint(b.ForwardTo))
+		lines = append(lines, "Forwarding to "+st.bold.Sprint(SafeURL(b.ForwardTo)))
 	} else {
 		lines = append(lines, "Answering for you: 200 "+b.MockAnswer+" "+st.faint.Sprint("(--forward-to to use your app)"))
 	}

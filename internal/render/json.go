@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 )
@@ -144,4 +145,13 @@ func headerLines(h http.Header) []string {
 		lines[i] = Clean(k, false) + ": " + Clean(m[k], false)
 	}
 	return lines
+}
+
+// SafeURL hides a password in a URL ("http://user:xxxxx@host/"), for output and records.
+func SafeURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	return u.Redacted()
 }

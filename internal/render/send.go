@@ -35,7 +35,7 @@ func (p *Printer) Send(r SendReport) {
 		prefix = st.faint.Sprintf("attempt %d/%d  ", r.Attempt, r.Of)
 	}
 	fmt.Fprintf(w, "%s→ %s\n", prefix, st.eventWords(r.Event))
-	fmt.Fprintf(w, "  %s %s\n", st.faint.Sprint("POST"), Clean(r.URL, false))
+	fmt.Fprintf(w, "  %s %s\n", st.faint.Sprint("POST"), Clean(SafeURL(r.URL), false))
 	if p.Verbose {
 		p.verboseRequest(r)
 	}
@@ -143,7 +143,7 @@ type ResponseRecord struct {
 func NewSendRecord(r SendReport) SendRecord {
 	rec := SendRecord{
 		Trigger:     r.Event.Trigger,
-		URL:         r.URL,
+		URL:         SafeURL(r.URL),
 		Payload:     json.RawMessage(r.Body),
 		Outcome:     string(r.Verdict.Outcome),
 		Message:     r.Message,
@@ -190,7 +190,7 @@ type LatencyRecord struct {
 // NewLoadRecord builds the summary record of a burst.
 func NewLoadRecord(trigger, url string, s simulate.LoadSummary) LoadRecord {
 	rec := LoadRecord{
-		Trigger: trigger, URL: url, Count: s.Count, OK: s.OK, Failed: s.Failed,
+		Trigger: trigger, URL: SafeURL(url), Count: s.Count, OK: s.OK, Failed: s.Failed,
 		DurationMs: DurationMs(s.Duration),
 		RPS:        float64(int(s.RPS()*10)) / 10,
 		LatencyMs: LatencyRecord{P50: DurationMs(s.P50), P90: DurationMs(s.P90),
