@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -40,36 +41,61 @@ func runFixturesList(e *env, asJSON bool) error {
 	type row struct {
 		Trigger     string `json:"trigger"`
 		System      string `json:"system"`
+		Variant     string `json:"variant,omitempty"`
+		Category    string `json:"category"`
 		Default     bool   `json:"default"`
 		Description string `json:"description"`
+		// Dedup is the deduplication key's paths (with webhook and trigger); DedupInferred
+		// says the key is comethook's heuristic, not CometChat's documented one.
+		Dedup         []string `json:"dedup,omitempty"`
+		DedupInferred bool     `json:"dedupInferred,omitempty"`
+		Unverified    bool     `json:"unverified,omitempty"`
 	}
-	var rows []row
+	byCategory := map[string][]row{}
 	for _, k := range fixtures.Keys() {
 		t, _ := webhook.Lookup(k.Trigger, string(k.System))
 		def, _ := fixtures.Resolve(k.Trigger, "")
-		rows = append(rows, row{Trigger: k.Trigger, System: string(k.System),
-			Default: len(fixtures.Systems(k.Trigger)) > 1 && def == k, Description: t.Description})
+		shared := len(fixtures.Systems(k.Trigger)) > 1 || len(fixtures.Variants(k.Trigger, k.System)) > 0
+		byCategory[t.Category] = append(byCategory[t.Category], row{Trigger: k.Trigger, System: string(k.System),
+			Variant: k.Variant, Category: t.Category, Default: shared && def == k, Description: t.Description,
+			Dedup: t.Dedup, DedupInferred: t.DedupInferred, Unverified: t.Unverified})
 	}
 	if asJSON {
-		for _, r := range rows {
-			_ = render.WriteJSON(e.p.RawOut, r)
+		for _, c := range webhook.Categories {
+			for _, r := range byCategory[c] {
+				_ = render.WriteJSON(e.p.RawOut, r)
+			}
 		}
 		return nil
 	}
 	tw := tabwriter.NewWriter(e.p.Out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TRIGGER\tSYSTEM\tDESCRIPTION")
-	for _, r := range rows {
-		sys := r.System
-		if r.Default {
-			sys += " (default)"
+	for _, c := range webhook.Categories {
+		if len(byCategory[c]) == 0 {
+			continue
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Trigger, sys, r.Description)
+		fmt.Fprintf(tw, "\t\t\n%s\t\t\n", strings.ToUpper(c))
+		for _, r := range byCategory[c] {
+			sys := r.System
+			if r.Variant != "" {
+				sys += " --variant " + r.Variant
+			}
+			if r.Default {
+				sys += " (default)"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Trigger, sys, r.Description)
+		}
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(e.p.Out, "\nlegacy: Dashboard → Settings → Legacy Webhooks; v2: Settings → Webhooks. Where both have a trigger, v2 is the default (--legacy for the other).")
+	return nil
 }
 
 func newFixturesShowCmd(e *env) *cobra.Command {
 	var legacy, keep bool
+	var variant string
 	c := &cobra.Command{
 		Use:   "show <trigger>",
 		Short: "Print a trigger's bundled payload, as send would send it",
@@ -80,20 +106,21 @@ func newFixturesShowCmd(e *env) *cobra.Command {
 		Args:              argsRange(1, 1),
 		ValidArgsFunction: completeTrigger,
 		RunE: func(c *cobra.Command, args []string) error {
-			return runFixturesShow(e, args[0], legacy, keep)
+			return runFixturesShow(e, args[0], fixtureChoice{legacy: legacy, variant: variant}, keep)
 		},
 	}
 	c.Flags().BoolVar(&legacy, "legacy", false, "the Legacy Webhooks payload where a trigger exists in both systems")
 	c.Flags().BoolVar(&keep, "keep-timestamps", false, "keep the fixture's own timestamps")
+	c.Flags().StringVar(&variant, "variant", "", "another shape of the trigger's payload (see comethook fixtures), e.g. observed")
 	return c
 }
 
-func runFixturesShow(e *env, trigger string, legacy, keep bool) error {
-	trig, ok := webhook.Lookup(trigger, systemFlag(legacy))
+func runFixturesShow(e *env, trigger string, choice fixtureChoice, keep bool) error {
+	trig, ok := webhook.Lookup(trigger, systemFlag(choice.legacy))
 	if !ok {
-		return unknownTrigger(trigger, legacy)
+		return unknownTrigger(trigger, choice.legacy)
 	}
-	raw, name, err := readFixture(e, "", trigger, legacy)
+	raw, name, err := readFixture(e, "", trigger, choice)
 	if err != nil {
 		return err
 	}

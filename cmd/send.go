@@ -29,6 +29,7 @@ type sendOptions struct {
 	webhookID      string
 	appID          string
 	legacy         bool
+	variant        string
 	json           bool
 	count          int
 	concurrency    int
@@ -105,6 +106,18 @@ Exit status: 0 when the endpoint answered 2xx, 1 when the delivery failed, 2 for
 			return runSend(c, e, o)
 		},
 	}
+	o.bindDelivery(c)
+	fl := c.Flags()
+	fl.BoolVar(&o.keepTimestamps, "keep-timestamps", false, "send the fixture's timestamps as they are instead of now")
+	fl.BoolVar(&o.legacy, "legacy", false, "use the Legacy Webhooks payload where a trigger exists in both systems")
+	fl.StringVar(&o.variant, "variant", "", "another shape of the trigger's bundled payload (see comethook fixtures), e.g. observed")
+	fl.IntVarP(&o.count, "count", "n", 1, "send the payload this many times (fresh timestamps each) and summarise")
+	fl.IntVarP(&o.concurrency, "concurrency", "c", 1, "workers sending at once with --count")
+	return c
+}
+
+// bindDelivery binds the flags every command that delivers webhooks shares (send, replay).
+func (o *sendOptions) bindDelivery(c *cobra.Command) {
 	fl := c.Flags()
 	fl.StringVar(&o.to, "to", "", "endpoint URL (or $COMETHOOK_URL); 3000, :3000/path and /path mean localhost")
 	fl.StringVar(&o.basicAuth, "basic-auth", "", "send Authorization: Basic for user:pass (or $COMETHOOK_BASIC_AUTH)")
@@ -112,29 +125,33 @@ Exit status: 0 when the endpoint answered 2xx, 1 when the delivery failed, 2 for
 	fl.DurationVar(&o.timeout, "timeout", simulate.Budget, "give up waiting for the answer after this long (CometChat's budget is 2s)")
 	fl.BoolVar(&o.insecure, "insecure", false, "accept self-signed TLS certificates (local HTTPS)")
 	fl.StringArrayVar(&o.sets, "set", nil, "set a field: path=value, value as JSON when valid JSON else a string (repeatable)")
-	fl.BoolVar(&o.keepTimestamps, "keep-timestamps", false, "send the fixture's timestamps as they are instead of now")
 	fl.StringVar(&o.webhookID, "webhook-id", "", `set the payload's "webhook" (the webhook's id in the dashboard)`)
 	fl.StringVar(&o.appID, "app-id", "", `set the payload's "appId"`)
-	fl.BoolVar(&o.legacy, "legacy", false, "use the Legacy Webhooks payload where a trigger exists in both systems")
 	fl.BoolVar(&o.json, "json", false, "print the JSON record instead of the report")
-	fl.IntVarP(&o.count, "count", "n", 1, "send the payload this many times (fresh timestamps each) and summarise")
-	fl.IntVarP(&o.concurrency, "concurrency", "c", 1, "workers sending at once with --count")
 	fl.BoolVar(&o.retry, "retry", false, "retry like CometChat's retryOnFailure: again after 10s, then 30s")
 	fl.DurationSliceVar(&o.retryDelays, "retry-delays", []time.Duration{10 * time.Second, 30 * time.Second}, "waits between attempts with --retry")
 	o.rules.bind(c)
-	return c
 }
 
 func runSend(c *cobra.Command, e *env, o *sendOptions) error {
-	ctx := c.Context()
 	trig, ok := webhook.Lookup(o.trigger, systemFlag(o.legacy))
 	if !ok {
 		return unknownTrigger(o.trigger, o.legacy)
 	}
-	raw, name, err := readFixture(e, o.file, o.trigger, o.legacy)
+	if o.variant != "" && o.file != "" {
+		return usageErr(errors.New("--variant picks a bundled payload: it cannot be used with a fixture file"), "")
+	}
+	raw, name, err := readFixture(e, o.file, o.trigger, fixtureChoice{legacy: o.legacy, variant: o.variant})
 	if err != nil {
 		return err
 	}
+	return sendPayload(c, e, o, trig, raw, name)
+}
+
+// sendPayload delivers one fixture (raw, named name in errors) as trig, with everything
+// send's flags ask for: overrides, load, retries, and the report. replay shares it.
+func sendPayload(c *cobra.Command, e *env, o *sendOptions, trig webhook.Trigger, raw []byte, name string) error {
+	ctx := c.Context()
 	payload, err := fixtures.Parse(name, raw)
 	if err != nil {
 		return usageErr(err, "")
@@ -307,12 +324,19 @@ func requestHeaders(r simulate.Request) http.Header {
 
 // readFixture returns the fixture's bytes and the name to use in errors: a file, stdin
 // ("-"), or the bundled fixture of the trigger.
-func readFixture(e *env, file, trigger string, legacy bool) ([]byte, string, error) {
+func readFixture(e *env, file, trigger string, choice fixtureChoice) ([]byte, string, error) {
 	switch file {
 	case "":
-		key, ok := fixtures.Resolve(trigger, systemOf(legacy))
+		key, ok := fixtures.ResolveVariant(trigger, systemOf(choice.legacy), choice.variant)
 		if !ok {
-			return nil, "", usageErr(fmt.Errorf("no bundled fixture for %s%s", trigger, map[bool]string{true: " (legacy)"}[legacy]),
+			if choice.variant != "" {
+				hint := trigger + " has no variants"
+				if vs := fixtures.Variants(trigger, systemOf(choice.legacy)); len(vs) > 0 {
+					hint = "its variants: " + strings.Join(vs, ", ")
+				}
+				return nil, "", usageErr(fmt.Errorf("no bundled %s fixture with --variant %s", trigger, choice.variant), hint)
+			}
+			return nil, "", usageErr(fmt.Errorf("no bundled fixture for %s%s", trigger, map[bool]string{true: " (legacy)"}[choice.legacy]),
 				"pass a fixture file: comethook send "+trigger+" my-event.json")
 		}
 		b, err := fixtures.Load(key)
@@ -340,6 +364,12 @@ func readFixture(e *env, file, trigger string, legacy bool) ([]byte, string, err
 		return nil, "", usageErr(fmt.Errorf("%s: fixture larger than %d MiB", file, maxFixture>>20), "")
 	}
 	return b, file, nil
+}
+
+// fixtureChoice picks among a trigger's bundled fixtures.
+type fixtureChoice struct {
+	legacy  bool
+	variant string
 }
 
 // maxFixture bounds what send reads: CometChat messages are at most 64 KiB.

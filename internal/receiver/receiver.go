@@ -85,6 +85,13 @@ type Delivery struct {
 	Verdict    simulate.Verdict
 	Error      string   // why it failed or was rejected, as a sentence that says what to check
 	Warnings   []string // things worth knowing even when it worked
+	// DuplicateOf is the Seq of an earlier delivery of the same event (same deduplication
+	// key): a retry or a duplicate delivery. 0 when this is the first.
+	DuplicateOf int64
+	// DedupKey identifies the event across deliveries (webhook.DedupKey); "" when the
+	// trigger has none. DedupInferred says the key is comethook's guess, not CometChat's.
+	DedupKey      string
+	DedupInferred bool
 }
 
 // DefaultMaxBody is the body limit when Config.MaxBody is not set.
@@ -109,6 +116,7 @@ type Handler struct {
 	mockBefore, mockOther canned
 
 	seq      atomic.Int64
+	seen     seen
 	inflight atomic.Int64
 	mu       sync.Mutex
 	idle     chan struct{} // made by Wait, closed when inflight drops to 0
@@ -210,6 +218,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	h.handle(w, r, d, start)
 	flush(w)
+	h.markDuplicate(d)
 	if h.c.Emit != nil {
 		h.c.Emit(d)
 	}

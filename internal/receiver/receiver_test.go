@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -818,5 +819,61 @@ func BenchmarkParse(b *testing.B) {
 		if _, err := webhook.Parse(body); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestDuplicatesAreMarked(t *testing.T) {
+	var got []*Delivery
+	var mu sync.Mutex
+	h := New(Config{Rules: simulate.DefaultRules(), Emit: func(d *Delivery) { mu.Lock(); got = append(got, d); mu.Unlock() }})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	post := func(body string) {
+		resp, err := http.Post(srv.URL, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body) // so the next request reuses the connection, as CometChat's would
+		resp.Body.Close()
+	}
+	sent := `{"trigger":"message_sent","webhook":"w","data":{"message":{"id":"7","sender":"a","receiver":"b","category":"message","type":"text","sentAt":1700000000}}}`
+	other := strings.Replace(sent, `"id":"7"`, `"id":"8"`, 1)
+	post(sent)
+	post(other)
+	post(sent) // CometChat's retry: same webhook, trigger and message id
+	post(`{"trigger":"something_new","data":{}}`)
+	if err := h.Wait(context.Background()); err != nil { // Emit runs after the client has its answer
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	sort.Slice(got, func(i, j int) bool { return got[i].Seq < got[j].Seq })
+	if len(got) != 4 {
+		t.Fatalf("got %d deliveries", len(got))
+	}
+	if got[0].DuplicateOf != 0 || got[1].DuplicateOf != 0 || got[3].DuplicateOf != 0 {
+		t.Errorf("first deliveries marked as duplicates: %d %d %d", got[0].DuplicateOf, got[1].DuplicateOf, got[3].DuplicateOf)
+	}
+	if got[2].DuplicateOf != 1 {
+		t.Errorf("the retry: DuplicateOf = %d, want 1", got[2].DuplicateOf)
+	}
+	if got[0].DedupKey != "w|message_sent|7" || got[0].DedupInferred {
+		t.Errorf("key %q inferred %v: message_sent's key is documented", got[0].DedupKey, got[0].DedupInferred)
+	}
+}
+
+func TestDedupWindowIsBounded(t *testing.T) {
+	var s seen
+	for i := 0; i < dedupWindow+10; i++ {
+		s.check(strconv.Itoa(i), int64(i+1))
+	}
+	if len(s.seq) != dedupWindow {
+		t.Errorf("remembered %d keys, want %d", len(s.seq), dedupWindow)
+	}
+	if s.check("0", 99) != 0 {
+		t.Error("the oldest key should have been forgotten")
+	}
+	if s.check(strconv.Itoa(dedupWindow+5), 100) == 0 {
+		t.Error("a recent key should still be known")
 	}
 }

@@ -1,7 +1,6 @@
 package render
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -16,7 +15,11 @@ func (p *Printer) Delivery(d *receiver.Delivery) {
 	st, w := p.st, p.Out
 	stamp := st.faint.Sprint(d.ReceivedAt.Local().Format(time.TimeOnly))
 	seq := st.faint.Sprintf("#%d", d.Seq)
-	fmt.Fprintf(w, "%s  → %s  %s\n", stamp, p.deliveryWords(d), seq)
+	badge := ""
+	if d.DuplicateOf > 0 {
+		badge = st.yellow.Sprintf("↻ duplicate of #%d", d.DuplicateOf) + "  "
+	}
+	fmt.Fprintf(w, "%s  → %s  %s%s\n", stamp, p.deliveryWords(d), badge, seq)
 	if p.Verbose {
 		for _, h := range headerLines(d.Header) {
 			fmt.Fprintf(w, "    %s\n", st.faint.Sprint(h))
@@ -91,56 +94,7 @@ func (p *Printer) answerWords(d *receiver.Delivery) string {
 	return strings.Join(parts, "  ")
 }
 
-// DeliveryRecord is the `listen --json` record (design.md §3).
-type DeliveryRecord struct {
-	Seq        int64             `json:"seq"`
-	ReceivedAt string            `json:"receivedAt"`
-	Method     string            `json:"method"`
-	Path       string            `json:"path"`
-	Trigger    string            `json:"trigger"`
-	Webhook    string            `json:"webhook"`
-	AppID      string            `json:"appId"`
-	Headers    map[string]string `json:"headers"`
-	Payload    json.RawMessage   `json:"payload"`
-	Response   ListenResponse    `json:"response"`
-	Outcome    string            `json:"outcome"`
-	Warnings   []string          `json:"warnings,omitempty"`
-	Error      *string           `json:"error"`
-}
-
-// ListenResponse is the answer given to CometChat, inside a DeliveryRecord.
-type ListenResponse struct {
-	Status     int     `json:"status"`
-	Body       any     `json:"body"`
-	DurationMs float64 `json:"durationMs"`
-	Source     string  `json:"source"`
-}
-
-// NewDeliveryRecord builds the JSON record of a delivery. Authorization is masked.
-func NewDeliveryRecord(d *receiver.Delivery) DeliveryRecord {
-	rec := DeliveryRecord{
-		Seq:        d.Seq,
-		ReceivedAt: d.ReceivedAt.Format(time.RFC3339Nano),
-		Method:     d.Method,
-		Path:       d.Path,
-		Headers:    MaskedHeaders(d.Header),
-		Payload:    json.RawMessage("null"),
-		Response: ListenResponse{Status: d.Response.Status, Body: BodyValue(d.Response.Body),
-			DurationMs: DurationMs(d.Response.Duration), Source: d.Response.Source},
-		Outcome:  string(d.Outcome),
-		Warnings: d.Warnings,
-	}
-	if d.Event != nil {
-		rec.Trigger, rec.Webhook, rec.AppID = d.Event.Trigger, d.Event.Webhook, d.Event.AppID
-		rec.Payload = json.RawMessage(d.Body)
-	}
-	if d.Error != "" {
-		rec.Error = &d.Error
-	}
-	return rec
-}
-
 // WriteDeliveryJSON writes the record as one line.
 func (p *Printer) WriteDeliveryJSON(d *receiver.Delivery) error {
-	return WriteJSON(p.RawOut, NewDeliveryRecord(d))
+	return WriteJSON(p.RawOut, d.Record())
 }

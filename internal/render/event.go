@@ -10,7 +10,7 @@ import (
 )
 
 // textWidth bounds message text on one-line summaries.
-const textWidth = 60
+const textWidth = 80
 
 // eventWords is the one-line description of an event: trigger, webhook id, who → whom,
 // the text or gist. Every part is cleaned.
@@ -25,12 +25,17 @@ func (st styles) eventWords(e *webhook.Event) string {
 		parts = append(parts, Clean(s.From, false)+" → "+Clean(s.To, false))
 	case s.From != "":
 		parts = append(parts, Clean(s.From, false))
+	case s.To != "":
+		parts = append(parts, Clean(s.To, false))
 	}
 	if s.Gist != "" {
 		parts = append(parts, Clean(Shorten(s.Gist, textWidth), false))
 	}
 	if s.Text != "" {
 		parts = append(parts, `"`+Shorten(Clean(s.Text, false), textWidth)+`"`)
+	}
+	if s.By != "" {
+		parts = append(parts, "by "+Clean(s.By, false))
 	}
 	return strings.Join(parts, "  ")
 }
@@ -78,9 +83,4 @@ func Millis(d time.Duration) string {
 		return fmt.Sprintf("%d ms", d.Milliseconds())
 	}
 	return fmt.Sprintf("%.1f s", d.Seconds())
-}
-
-// DurationMs is how durations appear in JSON records: milliseconds, to the microsecond.
-func DurationMs(d time.Duration) float64 {
-	return float64(d.Microseconds()) / 1000
 }

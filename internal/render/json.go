@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+
+	"github.com/comethook/comethook/simulate"
 )
 
 // PrettyJSON indents a JSON document keeping its key order and number spelling, colours
@@ -88,53 +90,9 @@ func WriteJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// BodyValue is how an HTTP body appears in JSON records: the JSON value itself when it is
-// JSON, the text otherwise, null when empty.
-func BodyValue(b []byte) any {
-	t := bytes.TrimSpace(b)
-	if len(t) == 0 {
-		return nil
-	}
-	if json.Valid(t) {
-		return json.RawMessage(t)
-	}
-	return string(b)
-}
-
-// MaskedHeaders flattens headers for display and records, with credentials masked.
-func MaskedHeaders(h http.Header) map[string]string {
-	out := make(map[string]string, len(h))
-	for k, vs := range h {
-		v := strings.Join(vs, ", ")
-		if isSecretHeader(k) {
-			v = maskCredential(k, v)
-		}
-		out[k] = v
-	}
-	return out
-}
-
-func isSecretHeader(k string) bool {
-	switch strings.ToLower(k) {
-	case "authorization", "proxy-authorization", "cookie", "set-cookie", "apikey", "api-key", "x-api-key", "secret", "key":
-		return true
-	}
-	return false
-}
-
-// maskCredential keeps the scheme of an Authorization value ("Basic") and hides the rest.
-// Other secret headers are hidden whole: the text before a space of a cookie is its value.
-func maskCredential(k, v string) string {
-	auth := strings.EqualFold(k, "authorization") || strings.EqualFold(k, "proxy-authorization")
-	if scheme, _, ok := strings.Cut(v, " "); ok && auth && !strings.ContainsAny(scheme, "=;,") {
-		return scheme + " ****"
-	}
-	return "****"
-}
-
 // headerLines renders headers sorted, one per line, masked and cleaned.
 func headerLines(h http.Header) []string {
-	m := MaskedHeaders(h)
+	m := simulate.MaskHeaders(h)
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)

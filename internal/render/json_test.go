@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/comethook/comethook/simulate"
 )
 
 func TestMaskedHeaders(t *testing.T) {
@@ -26,7 +28,7 @@ func TestMaskedHeaders(t *testing.T) {
 		"Content-Type":        {"application/json"},
 		"X-Multi":             {"a", "b"},
 	}
-	got := MaskedHeaders(h)
+	got := simulate.MaskHeaders(h)
 	for k, v := range got {
 		for _, s := range secrets {
 			if strings.Contains(v, s) {
@@ -52,7 +54,7 @@ func TestMaskedHeaders(t *testing.T) {
 	if h.Get("Authorization") != "Basic dXNlcjpwYXNz" {
 		t.Errorf("MaskedHeaders changed its input")
 	}
-	if len(MaskedHeaders(nil)) != 0 {
+	if len(simulate.MaskHeaders(nil)) != 0 {
 		t.Errorf("nil headers give entries")
 	}
 }
@@ -87,15 +89,15 @@ func TestBodyValue(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var buf bytes.Buffer
-		if err := WriteJSON(&buf, map[string]any{"body": BodyValue([]byte(tt.in))}); err != nil {
-			t.Fatalf("BodyValue(%q): %v", tt.in, err)
+		if err := WriteJSON(&buf, map[string]any{"body": simulate.BodyValue([]byte(tt.in))}); err != nil {
+			t.Fatalf("simulate.BodyValue(%q): %v", tt.in, err)
 		}
 		if got := buf.String(); got != `{"body":`+tt.want+"}\n" {
-			t.Errorf("BodyValue(%q) in a record = %s, want {\"body\":%s}", tt.in, strings.TrimSpace(got), tt.want)
+			t.Errorf("simulate.BodyValue(%q) in a record = %s, want {\"body\":%s}", tt.in, strings.TrimSpace(got), tt.want)
 		}
 	}
-	if BodyValue(nil) != nil {
-		t.Errorf("BodyValue(nil) is not nil")
+	if simulate.BodyValue(nil) != nil {
+		t.Errorf("simulate.BodyValue(nil) is not nil")
 	}
 }
 
@@ -192,12 +194,12 @@ func TestMillisAndDurationMs(t *testing.T) {
 		{1234567 * time.Nanosecond, 1.234},
 		{2 * time.Second, 2000},
 	} {
-		if got := DurationMs(tt.d); got != tt.want {
-			t.Errorf("DurationMs(%v) = %v, want %v", tt.d, got, tt.want)
+		if got := simulate.DurationMs(tt.d); got != tt.want {
+			t.Errorf("simulate.DurationMs(%v) = %v, want %v", tt.d, got, tt.want)
 		}
 	}
 	var v any
-	b, _ := json.Marshal(DurationMs(12500 * time.Microsecond))
+	b, _ := json.Marshal(simulate.DurationMs(12500 * time.Microsecond))
 	if err := json.Unmarshal(b, &v); err != nil || v != 12.5 {
 		t.Errorf("durationMs in JSON = %s", b)
 	}

@@ -34,6 +34,10 @@ func (p *Printer) Send(r SendReport) {
 	if r.Attempt > 0 {
 		prefix = st.faint.Sprintf("attempt %d/%d  ", r.Attempt, r.Of)
 	}
+	if r.Attempt > 1 {
+		// The same bytes again: listen marks it with the same badge.
+		prefix += st.yellow.Sprint("↻ duplicate of attempt 1") + "  "
+	}
 	fmt.Fprintf(w, "%s→ %s\n", prefix, st.eventWords(r.Event))
 	fmt.Fprintf(w, "  %s %s\n", st.faint.Sprint("POST"), Clean(SafeURL(r.URL), false))
 	if p.Verbose {
@@ -154,9 +158,9 @@ func NewSendRecord(r SendReport) SendRecord {
 	if r.Response.Err == nil {
 		rec.Response = &ResponseRecord{
 			Status:     r.Response.Status,
-			Headers:    MaskedHeaders(r.Response.Header),
-			Body:       BodyValue(r.Response.Body),
-			DurationMs: DurationMs(r.Response.Duration),
+			Headers:    simulate.MaskHeaders(r.Response.Header),
+			Body:       simulate.BodyValue(r.Response.Body),
+			DurationMs: simulate.DurationMs(r.Response.Duration),
 		}
 	}
 	if r.Error != "" {
@@ -191,10 +195,10 @@ type LatencyRecord struct {
 func NewLoadRecord(trigger, url string, s simulate.LoadSummary) LoadRecord {
 	rec := LoadRecord{
 		Trigger: trigger, URL: SafeURL(url), Count: s.Count, OK: s.OK, Failed: s.Failed,
-		DurationMs: DurationMs(s.Duration),
+		DurationMs: simulate.DurationMs(s.Duration),
 		RPS:        float64(int(s.RPS()*10)) / 10,
-		LatencyMs: LatencyRecord{P50: DurationMs(s.P50), P90: DurationMs(s.P90),
-			P99: DurationMs(s.P99), Max: DurationMs(s.Max)},
+		LatencyMs: LatencyRecord{P50: simulate.DurationMs(s.P50), P90: simulate.DurationMs(s.P90),
+			P99: simulate.DurationMs(s.P99), Max: simulate.DurationMs(s.Max)},
 		Outcomes: map[string]int{},
 	}
 	for o, n := range s.Outcomes {

@@ -122,7 +122,7 @@ func TestSendReportOtherTriggers(t *testing.T) {
 	e, body := fixtureEvent(t, fixtures.V2, "message_reaction_added")
 	p, out, _ := testPrinter(false)
 	p.Send(report(t, e, body, ok(200, ``), simulate.DefaultRules()))
-	want := "→ message_reaction_added  comethook-dev  cometchat-uid-2  👍 on #1\n" +
+	want := "→ message_reaction_added  comethook-dev  👍 on #1  by cometchat-uid-2\n" +
 		"  POST http://localhost:3000/webhooks\n" +
 		"← 200 OK  12 ms  delivered\n"
 	if got := out.String(); got != want {
@@ -144,7 +144,7 @@ func TestSendReportWarningsAttemptsVerbose(t *testing.T) {
 	p.Send(r)
 	got := out.String()
 	for _, w := range []string{
-		"attempt 2/3  → before_message",
+		"attempt 2/3  ↻ duplicate of attempt 1  → before_message",
 		"  Authorization: Basic ****\n",
 		"  Content-Type: application/json\n",
 		`"text": "Hi there 👋"`, // the request body, pretty

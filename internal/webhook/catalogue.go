@@ -16,38 +16,114 @@ type Trigger struct {
 	Name        string // as configured in the dashboard and the Management API
 	PayloadName string // the payload's "trigger" value when it differs from Name
 	System      string // Legacy or V2
-	Category    string // message, user, group, call, moderation, campaign
+	Category    string // message, user, group, call, meeting, moderation, campaign
 	Description string // one line, sentence case
+	Shape       string // where the payload keeps what it is about, e.g. "data.message"
 	Sync        bool   // CometChat waits for the answer and acts on it (only before_message)
+	// Dedup lists the payload paths that, with webhook and trigger, identify one event:
+	// a second delivery with the same values is a retry or a duplicate.
+	Dedup []string
+	// DedupInferred says CometChat does not document Dedup for this trigger: the key is
+	// comethook's heuristic (cometchat-webhooks.md §2.3).
+	DedupInferred bool
+	// Unverified marks triggers seen in the dashboard or live traffic but not in the docs.
+	Unverified bool
 }
 
+// Category names, in the order `comethook fixtures` groups them.
+var Categories = []string{"message", "user", "group", "call", "meeting", "moderation", "campaign"}
+
+func entry(name, system, category, shape, desc string, dedup ...string) Trigger {
+	return Trigger{Name: name, System: system, Category: category, Shape: shape, Description: desc,
+		Dedup: dedup, DedupInferred: true}
+}
+
+// documented marks the trigger's dedup key as CometChat's own.
+func documented(tr Trigger) Trigger { tr.DedupInferred = false; return tr }
+
+func unverified(tr Trigger) Trigger { tr.Unverified = true; return tr }
+
 var catalogue = []Trigger{
-	{Name: "before_message", System: Legacy, Category: "message", Sync: true,
+	// Legacy Webhooks (Dashboard → Settings → Legacy Webhooks).
+	{Name: "before_message", System: Legacy, Category: "message", Shape: "data", Sync: true, DedupInferred: true,
+		Dedup:       []string{"data.sender", "data.sentAt", "data.data.text"},
 		Description: "A message is in flight: the answer is injected into its metadata or drops it"},
-	{Name: "after_message", System: Legacy, Category: "message",
-		Description: "A message was sent"},
-	{Name: "message_delivery_receipt", System: Legacy, Category: "message",
-		Description: "A message was marked delivered (legacy shape: data.messageId)"},
-	{Name: "message_read_receipt", System: Legacy, Category: "message",
-		Description: "A message was marked read (legacy shape: data.messageId)"},
+	entry("after_message", Legacy, "message", "data", "A message was sent", "data.id"),
+	entry("message_delivery_receipt", Legacy, "message", "data", "A message was marked delivered (legacy shape: data.messageId)",
+		"data.messageId", "data.receiptSender", "data.receiptType"),
+	entry("message_read_receipt", Legacy, "message", "data", "A message was marked read (legacy shape: data.messageId)",
+		"data.messageId", "data.receiptSender", "data.receiptType"),
 	{Name: "user_connection_status_change", PayloadName: "after_connection_status_changed", System: Legacy, Category: "user",
+		Shape: "data.user", Dedup: []string{"data.user.uid", "data.event.at"}, DedupInferred: true,
 		Description: "A user connected or disconnected (timestamps in milliseconds)"},
-	{Name: "message_sent", System: V2, Category: "message",
-		Description: "A message was sent"},
-	{Name: "message_edited", System: V2, Category: "message",
-		Description: "A message was edited (an action message about the edited one)"},
-	{Name: "message_deleted", System: V2, Category: "message",
-		Description: "A message was deleted (an action message about the deleted one)"},
-	{Name: "message_delivery_receipt", System: V2, Category: "message",
-		Description: "A message was marked delivered (data.body carries the receipt)"},
-	{Name: "message_read_receipt", System: V2, Category: "message",
-		Description: "A message was marked read (data.body carries the receipt)"},
-	{Name: "message_reaction_added", System: V2, Category: "message",
-		Description: "A reaction was added to a message"},
-	{Name: "message_reaction_removed", System: V2, Category: "message",
-		Description: "A reaction was removed from a message"},
-	{Name: "user_mentioned", System: V2, Category: "message",
-		Description: "A message mentioned a user (<@uid:...> in the text)"},
+
+	// Webhooks (Dashboard → Settings → Webhooks).
+	documented(entry("message_sent", V2, "message", "data.message", "A message was sent", "data.message.id")),
+	entry("message_edited", V2, "message", "data.message", "A message was edited (default: the documented action message; observed: the message itself)", "data.message.id", "data.message.updatedAt"),
+	entry("message_deleted", V2, "message", "data.message", "A message was deleted (default: the documented action message; observed: the message itself)", "data.message.id", "data.message.updatedAt"),
+	entry("message_delivery_receipt", V2, "message", "data.body", "A message was marked delivered (data.body carries the receipt)",
+		"data.body.messageId", "data.sender", "data.body.action"),
+	entry("message_read_receipt", V2, "message", "data.body", "A message was marked read (data.body carries the receipt)",
+		"data.body.messageId", "data.sender", "data.body.action"),
+	unverified(entry("message_delivered_to_all", V2, "message", "data.body", "A group message reached every member (observed, not documented)",
+		"data.body.messageId", "data.body.action")),
+	unverified(entry("message_read_by_all", V2, "message", "data.body", "A group message was read by every member (observed, not documented)",
+		"data.body.messageId", "data.body.action")),
+	entry("message_reaction_added", V2, "message", "data.reaction", "A reaction was added to a message", "data.reaction.id", "data.reaction.reactedAt"),
+	entry("message_reaction_removed", V2, "message", "data.reaction", "A reaction was removed from a message", "data.reaction.id", "data.reaction.reactedAt"),
+	entry("user_mentioned", V2, "message", "data.message", "A message mentioned a user (<@uid:...> in the text)", "data.message.id"),
+
+	entry("user_connection_status_changed", V2, "user", "data.user", "A user connected or disconnected (timestamps in milliseconds)",
+		"data.user.uid", "data.timestamp"),
+	entry("user_blocked", V2, "user", "data.users", "A user blocked others", "data.by.uid", "data.users"),
+	entry("user_unblocked", V2, "user", "data.users", "A user unblocked others", "data.by.uid", "data.users"),
+
+	entry("group_created", V2, "group", "data.group", "A group was created", "data.group.guid", "data.group.createdAt"),
+	entry("group_updated", V2, "group", "data.group", "A group's details changed", "data.group.guid", "data.group.updatedAt"),
+	entry("group_deleted", V2, "group", "data.group", "A group was deleted", "data.group.guid", "data.group.updatedAt"),
+	entry("group_owner_transferred", V2, "group", "data.group", "A group got a new owner", "data.group.guid", "data.group.owner", "data.group.updatedAt"),
+	entry("group_member_added", V2, "group", "data.members", "Members were added to a group", "data.group.guid", "data.group.updatedAt", "data.members"),
+	entry("group_member_joined", V2, "group", "data.members", "A user joined a group", "data.group.guid", "data.group.updatedAt", "data.members"),
+	entry("group_member_left", V2, "group", "data.members", "A member left a group", "data.group.guid", "data.group.updatedAt", "data.members"),
+	entry("group_member_kicked", V2, "group", "data.members", "A member was kicked from a group", "data.group.guid", "data.group.updatedAt", "data.members"),
+	entry("group_member_banned", V2, "group", "data.members", "A member was banned from a group", "data.group.guid", "data.group.updatedAt", "data.members"),
+	entry("group_member_unbanned", V2, "group", "data.members", "A member was unbanned", "data.group.guid", "data.group.updatedAt", "data.members"),
+	entry("group_member_scope_changed", V2, "group", "data.members", "A member's scope changed (e.g. participant → moderator)",
+		"data.group.guid", "data.group.updatedAt", "data.members"),
+
+	documented(entry("call_initiated", V2, "call", "data.call", "A call was started: the callee's phone rings", "data.call.id", "data.call.sentAt")),
+	documented(entry("call_started", V2, "call", "data", "A call session began", "data.sessionId", "data.created_at")),
+	documented(entry("call_participant_joined", V2, "call", "data.occupant", "Someone joined a call", "data.sessionId", "data.occupant.joined_at")),
+	documented(entry("call_participant_left", V2, "call", "data.occupant", "Someone left a call", "data.sessionId", "data.occupant.left_at")),
+	documented(entry("call_ended", V2, "call", "data", "A call ended", "data.sessionId", "data.destroyed_at")),
+	documented(entry("call_busy", V2, "call", "data.call", "The callee was busy (1-on-1 calls)", "data.call.id", "data.call.sentAt")),
+	documented(entry("call_cancelled", V2, "call", "data.call", "The caller hung up before an answer", "data.call.id", "data.call.sentAt")),
+	documented(entry("call_rejected", V2, "call", "data.call", "The callee rejected the call (1-on-1 calls)", "data.call.id", "data.call.sentAt")),
+	documented(entry("call_unanswered", V2, "call", "data.call", "Nobody answered the call", "data.call.id", "data.call.sentAt")),
+
+	documented(entry("meeting_started", V2, "meeting", "data", "A meeting (call session) began", "data.sessionId", "data.created_at")),
+	documented(entry("meeting_participant_joined", V2, "meeting", "data.occupant", "Someone joined a meeting", "data.sessionId", "data.occupant.joined_at")),
+	documented(entry("meeting_participant_left", V2, "meeting", "data.occupant", "Someone left a meeting", "data.sessionId", "data.occupant.left_at")),
+	documented(entry("meeting_ended", V2, "meeting", "data", "A meeting ended", "data.sessionId", "data.destroyed_at")),
+	documented(entry("recording_generated", V2, "meeting", "data", "A call recording is ready to download", "data.sessionId", "data.startTime")),
+	entry("transcription_generated", V2, "meeting", "data", "A call transcript is ready to download", "data.sessionId", "data.tid"),
+
+	entry("moderation_engine_approved", V2, "moderation", "data.message", "Moderation rules let a message through", "data.message.id"),
+	entry("moderation_engine_blocked", V2, "moderation", "data.message", "Moderation rules blocked a message", "data.message.id"),
+	entry("moderation_manual_approved", V2, "moderation", "data.message", "A moderator approved a blocked message", "data.message.id"),
+	entry("moderation_engine_failed", V2, "moderation", "data.resource", "A moderation check could not run (e.g. your moderation API failed)",
+		"data.resource.id", "data.completedAt"),
+
+	entry("after_campaign_completed", V2, "campaign", "data", "A campaign finished sending", "data.campaignId", "data.status"),
+	entry("after_campaign_failed", V2, "campaign", "data", "A campaign failed", "data.campaignId", "data.status"),
+	entry("after_notification_created", V2, "campaign", "data", "A notification was created", "data.notificationId"),
+	entry("after_feed_item_sent", V2, "campaign", "data", "A feed item was sent", "data.id", "data.status"),
+	entry("after_feed_item_delivered", V2, "campaign", "data", "A feed item was delivered", "data.id", "data.status"),
+	entry("after_feed_item_read", V2, "campaign", "data", "A feed item was read", "data.id", "data.status"),
+	entry("after_feed_item_interacted", V2, "campaign", "data", "Someone interacted with a feed item", "data.id", "data.status"),
+	entry("after_push_notification_sent", V2, "campaign", "data", "A push notification was sent", "data.pushNotificationId", "data.status"),
+	entry("after_push_notification_delivered", V2, "campaign", "data", "A push notification was delivered", "data.pushNotificationId", "data.status"),
+	entry("after_push_notification_clicked", V2, "campaign", "data", "A push notification was clicked", "data.pushNotificationId", "data.status"),
 }
 
 // PayloadTrigger is the value CometChat puts in the payload's "trigger" field.

@@ -119,7 +119,7 @@ func TestSuggest(t *testing.T) {
 		{in: "message_sen", first: "message_sent"},
 		{in: "mesage_read_receipt", first: "message_read_receipt"},
 		{in: "message_reaction", has: []string{"message_reaction_added", "message_reaction_removed"}},
-		{in: "user_connection_status_changed", first: "user_connection_status_change"},
+		{in: "user_connection_status_chang", first: "user_connection_status_change"},
 		{in: "xyz", first: ""},
 		{in: "", first: ""},
 	}

@@ -3,7 +3,9 @@ package webhook
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // Summary is the gist of an event in a few words, for one line of a terminal.
@@ -13,6 +15,7 @@ type Summary struct {
 	To   string // whom it concerns: a uid, or "g:<guid>" for a group
 	Text string // message text, quoted by the printer; empty when there is none
 	Gist string // what happened, when there is no text or in addition to it
+	By   string // who did it, when it is not the subject (an admin, a reactor)
 }
 
 // Summarize reads the fields that matter for the event's trigger. Unknown triggers get a
@@ -29,16 +32,40 @@ func Summarize(e *Event) Summary {
 			Gist: Str(d, "receiptType") + " #" + Str(d, "messageId")}
 	case "after_connection_status_changed":
 		return Summary{From: Str(d, "user.uid"),
-			Gist: strings.TrimSpace(Str(d, "event.type") + " " + Str(d, "event.event_for.platform"))}
+			Gist: join(Str(d, "event.type"), Str(d, "event.event_for.platform"), at(d, "event.at"))}
 	case "user_connection_status_changed":
 		return Summary{From: Str(d, "user.uid"),
-			Gist: strings.TrimSpace(Str(d, "currentConnection.action") + " " + Str(d, "currentConnection.platform"))}
+			Gist: join(Str(d, "currentConnection.action"), Str(d, "currentConnection.platform"), at(d, "timestamp"))}
 	case "message_reaction_added", "message_reaction_removed":
 		r := Obj(d, "reaction")
-		return Summary{From: Str(r, "uid"), Gist: Str(r, "reaction") + " on #" + Str(r, "messageId")}
+		return Summary{Gist: Str(r, "reaction") + " on #" + Str(r, "messageId"), By: Str(r, "uid")}
+	case "message_delivered_to_all", "message_read_by_all":
+		return Summary{To: groupOf(Str(d, "receiver")), Gist: Str(d, "body.action") + " #" + Str(d, "body.messageId")}
+	case "user_blocked", "user_unblocked":
+		return Summary{From: Str(d, "by.uid"), Gist: strings.TrimPrefix(e.Trigger, "user_") + " " + keyList(Obj(d, "users"))}
+	case "moderation_engine_failed":
+		return moderationFailed(d)
+	}
+	if t, ok := TriggerOf(e); ok {
+		switch t.Category {
+		case "group":
+			return summarizeGroup(e.Trigger, d)
+		case "call", "meeting":
+			if Obj(d, "call") == nil {
+				return summarizeSession(e.Trigger, d)
+			}
+		case "campaign":
+			return summarizeCampaign(e.Trigger, d)
+		}
 	}
 	if m := e.Message(); m != nil {
-		return summarizeMessage(e.Trigger, m)
+		s := summarizeMessage(e.Trigger, m)
+		if strings.HasPrefix(e.Trigger, "moderation_") {
+			if rule := findRule(d); rule != "" { // beside the message, or inside it
+				s.Gist = join(s.Gist, "rule: "+rule)
+			}
+		}
+		return s
 	}
 	return Summary{From: firstOf(d, "sender", "by.uid", "user.uid"), Gist: keysGist(d)}
 }
@@ -81,15 +108,239 @@ func summarizeMessage(trigger string, m map[string]any) Summary {
 	if names := mentionNames(data); names != "" {
 		s.Gist = strings.TrimSpace(s.Gist + " mentions " + names)
 	}
+	if Str(m, "category") == "call" {
+		s.Gist = join(s.Gist, Str(m, "type")+" call", Str(data, "action"))
+		if sid := Str(data, "entities.on.entity.sessionid"); sid != "" {
+			s.Gist = join(s.Gist, "session "+shortID(sid))
+		}
+	}
+	if strings.HasPrefix(trigger, "moderation_") {
+		s.Gist = join(s.Gist, Str(data, "moderation.status"))
+	}
 	return s
+}
+
+// summarizeGroup: "g:support  cometchat-uid-2 participant → moderator  by cometchat-uid-1".
+func summarizeGroup(trigger string, d map[string]any) Summary {
+	g := Obj(d, "group")
+	s := Summary{To: groupOf(Str(g, "guid")), By: Str(d, "by.uid")}
+	members := Obj(d, "members")
+	action := strings.TrimPrefix(strings.TrimPrefix(trigger, "group_member_"), "group_")
+	switch trigger {
+	case "group_created":
+		s.Gist = join(quote(Str(g, "name")), Str(g, "type"), "created")
+		s.By = Str(g, "owner")
+	case "group_updated", "group_deleted":
+		s.Gist = join(quote(Str(g, "name")), action)
+		s.By = Str(g, "updatedBy")
+	case "group_owner_transferred":
+		s.Gist = "owner " + Str(g, "oldOwner") + " → " + Str(g, "owner")
+	case "group_member_scope_changed":
+		var parts []string
+		for _, uid := range sortedKeys(members) {
+			m := Obj(members, uid)
+			parts = append(parts, uid+" "+Str(m, "oldScope")+" → "+Str(m, "scope"))
+		}
+		s.Gist = strings.Join(parts, ", ")
+	case "group_member_joined", "group_member_left":
+		s.From = keyList(members)
+		s.Gist = action
+	default:
+		s.Gist = action + " " + keyList(members)
+	}
+	return s
+}
+
+// summarizeSession covers call and meeting sessions: "session v1.us.123  3 participants  42 s".
+func summarizeSession(trigger string, d map[string]any) Summary {
+	s := Summary{Gist: "session " + shortID(Str(d, "sessionId"))}
+	switch {
+	case strings.HasSuffix(trigger, "_started"):
+		s.Gist = join(s.Gist, "started", at(d, "created_at"))
+	case strings.HasSuffix(trigger, "_participant_joined"), strings.HasSuffix(trigger, "_participant_left"):
+		o := Obj(d, "occupant")
+		kind := "video"
+		if Str(o, "audio_call") == "true" {
+			kind = "audio"
+		}
+		verb, stamp := "joined", "joined_at"
+		if strings.HasSuffix(trigger, "_left") {
+			verb, stamp = "left", "left_at"
+		}
+		s.From = Str(o, "name")
+		s.Gist = join(verb, s.Gist, kind, at(o, stamp))
+	case strings.HasSuffix(trigger, "_ended"):
+		var n int
+		if occ, ok := Get(d, "all_occupants"); ok {
+			if list, ok := occ.([]any); ok {
+				n = len(list)
+			}
+		}
+		s.Gist = join(s.Gist, plural(n, "participant"), seconds(d, "created_at", "destroyed_at"))
+	case trigger == "recording_generated":
+		s.Gist = join(s.Gist, "recording", secondsText(Str(d, "duration")), Str(d, "recording_url"))
+	case trigger == "transcription_generated":
+		s.Gist = join(s.Gist, "transcript", Str(d, "transcript_url"))
+	}
+	return s
+}
+
+func summarizeCampaign(trigger string, d map[string]any) Summary {
+	kind := strings.TrimPrefix(trigger, "after_")
+	kind = kind[:strings.LastIndexByte(kind, '_')]
+	return Summary{
+		To:   firstOf(d, "uid", "receiver", "userId"),
+		Gist: join(strings.ReplaceAll(kind, "_", " "), shortID(firstOf(d, kind+"Id", camel(kind)+"Id", "id")), quote(Str(d, "name")), Str(d, "status")),
+	}
+}
+
+// camel turns "push_notification" into "pushNotification".
+func camel(s string) string {
+	parts := strings.Split(s, "_")
+	for i := 1; i < len(parts); i++ {
+		if parts[i] != "" {
+			parts[i] = strings.ToUpper(parts[i][:1]) + parts[i][1:]
+		}
+	}
+	return strings.Join(parts, "")
+}
+
+func moderationFailed(d map[string]any) Summary {
+	f := Obj(d, "failures.0")
+	return Summary{
+		From: Str(d, "resource.sender"),
+		Gist: join("#"+Str(d, "resource.id"), Str(d, "outcome"), Str(f, "category"), Str(f, "httpStatus"), quote(Str(f, "errorMessage"))),
+	}
+}
+
+// findRule finds the name of the moderation rule that decided, wherever the payload puts it.
+func findRule(v any) string {
+	switch n := v.(type) {
+	case map[string]any:
+		if r, ok := n["rule"]; ok {
+			if s := Str(r, "name"); s != "" {
+				return s
+			}
+			if s, ok := r.(string); ok {
+				return s
+			}
+		}
+		for _, k := range sortedKeys(n) {
+			if s := findRule(n[k]); s != "" {
+				return s
+			}
+		}
+	case []any:
+		for _, c := range n {
+			if s := findRule(c); s != "" {
+				return s
+			}
+		}
+	}
+	return ""
 }
 
 func receiver(m map[string]any) string {
 	r := Str(m, "receiver")
-	if Str(m, "receiverType") == "group" && r != "" {
-		return "g:" + r
+	if Str(m, "receiverType") == "group" {
+		return groupOf(r)
 	}
 	return r
+}
+
+// shortID keeps long session ids readable on one line: the start and the end.
+func shortID(id string) string {
+	if len(id) <= 24 {
+		return id
+	}
+	return id[:14] + "…" + id[len(id)-8:]
+}
+
+func groupOf(guid string) string {
+	if guid == "" {
+		return ""
+	}
+	return "g:" + guid
+}
+
+// join puts the non-empty parts together with single spaces.
+func join(parts ...string) string {
+	out := parts[:0:0]
+	for _, p := range parts {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+func quote(s string) string {
+	if s == "" {
+		return ""
+	}
+	return `"` + s + `"`
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func keyList(m map[string]any) string { return strings.Join(sortedKeys(m), ", ") }
+
+// unixTime reads a Unix time in seconds or milliseconds (told apart by size), as a
+// number or a numeric string.
+func unixTime(v any, path string) (time.Time, bool) {
+	n, err := strconv.ParseInt(Str(v, path), 10, 64)
+	switch {
+	case err != nil || n <= 0:
+		return time.Time{}, false
+	case n >= 1e12:
+		return time.UnixMilli(n), true
+	}
+	return time.Unix(n, 0), true
+}
+
+// at formats a timestamp field as "at 14:03:07" in local time.
+func at(v any, path string) string {
+	t, ok := unixTime(v, path)
+	if !ok {
+		return ""
+	}
+	return "at " + t.Local().Format(time.TimeOnly)
+}
+
+// seconds is the interval between two timestamp fields, "42 s".
+func seconds(v any, from, to string) string {
+	a, ok1 := unixTime(v, from)
+	b, ok2 := unixTime(v, to)
+	if !ok1 || !ok2 || b.Before(a) {
+		return ""
+	}
+	return secondsText(strconv.FormatFloat(b.Sub(a).Seconds(), 'f', -1, 64))
+}
+
+// secondsText formats a duration given in seconds as text ("21.433000" → "21.4 s").
+func secondsText(s string) string {
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return ""
+	}
+	if f == float64(int64(f)) {
+		return fmt.Sprintf("%d s", int64(f))
+	}
+	return fmt.Sprintf("%.1f s", f)
 }
 
 func attachmentGist(kind string, data map[string]any) string {

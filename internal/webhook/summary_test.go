@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"testing"
+	"time"
 
 	"github.com/comethook/comethook/fixtures"
 )
@@ -14,7 +15,7 @@ func TestSummarizeFixtures(t *testing.T) {
 		{System: fixtures.Legacy, Trigger: "after_message"}:                 {From: "cometchat-uid-5", To: "cometchat-uid-4", Text: "Hi there 👋", Gist: "#1042"},
 		{System: fixtures.Legacy, Trigger: "message_delivery_receipt"}:      {From: "cometchat-uid-4", To: "cometchat-uid-5", Gist: "delivered #1042"},
 		{System: fixtures.Legacy, Trigger: "message_read_receipt"}:          {From: "cometchat-uid-4", To: "cometchat-uid-5", Gist: "read #1042"},
-		{System: fixtures.Legacy, Trigger: "user_connection_status_change"}: {From: "cometchat-uid-4", Gist: "connected web"},
+		{System: fixtures.Legacy, Trigger: "user_connection_status_change"}: {From: "cometchat-uid-4", Gist: "connected web " + localAt(t, fixtures.Key{System: fixtures.Legacy, Trigger: "user_connection_status_change"}, "data.event.at")},
 		{System: fixtures.V2, Trigger: "message_sent"}: {From: "cometchat-uid-1", To: "cometchat-uid-2",
 			Text: "Are we still on for the hike on Saturday? 🥾", Gist: "#1"},
 		{System: fixtures.V2, Trigger: "message_edited"}: {From: "cometchat-uid-1", To: "cometchat-uid-2",
@@ -22,8 +23,8 @@ func TestSummarizeFixtures(t *testing.T) {
 		{System: fixtures.V2, Trigger: "message_deleted"}:          {From: "cometchat-uid-1", To: "cometchat-uid-2", Gist: "deleted #1"},
 		{System: fixtures.V2, Trigger: "message_delivery_receipt"}: {From: "cometchat-uid-2", To: "cometchat-uid-1", Gist: "delivered #1"},
 		{System: fixtures.V2, Trigger: "message_read_receipt"}:     {From: "cometchat-uid-2", To: "cometchat-uid-1", Gist: "read #1"},
-		{System: fixtures.V2, Trigger: "message_reaction_added"}:   {From: "cometchat-uid-2", Gist: "👍 on #1"},
-		{System: fixtures.V2, Trigger: "message_reaction_removed"}: {From: "cometchat-uid-2", Gist: "👍 on #1"},
+		{System: fixtures.V2, Trigger: "message_reaction_added"}:   {Gist: "👍 on #1", By: "cometchat-uid-2"},
+		{System: fixtures.V2, Trigger: "message_reaction_removed"}: {Gist: "👍 on #1", By: "cometchat-uid-2"},
 		{System: fixtures.V2, Trigger: "user_mentioned"}: {From: "cometchat-uid-1", To: "cometchat-uid-2",
 			Text: "<@uid:cometchat-uid-2> can you bring the trail map?", Gist: "#4 mentions @George Alan"},
 	}
@@ -134,20 +135,20 @@ func TestSummarizeShapes(t *testing.T) {
 			want: Summary{From: "u1", Gist: "deleted #1"}},
 		{name: "call",
 			body: `{"trigger":"call_initiated","data":{"call":{"id":"11","sender":"u1","receiver":"u2","receiverType":"user","category":"call","type":"audio"}}}`,
-			want: Summary{From: "u1", To: "u2", Gist: "#11"}},
+			want: Summary{From: "u1", To: "u2", Gist: "#11 audio call"}},
 		{name: "v2 connection status",
 			body: `{"trigger":"user_connection_status_changed","data":{"timestamp":1736259001000,"user":{"uid":"u5","name":"N"},
 				"status":"offline","currentConnection":{"action":"disconnected","platform":"javascript"}}}`,
-			want: Summary{From: "u5", Gist: "disconnected javascript"}},
-		{name: "unknown trigger with a user",
+			want: Summary{From: "u5", Gist: "disconnected javascript at " + time.UnixMilli(1736259001000).Local().Format(time.TimeOnly)}},
+		{name: "user blocked",
 			body: `{"trigger":"user_blocked","data":{"users":{"u2":{"uid":"u2"}},"by":{"uid":"u1","name":"A"}}}`,
-			want: Summary{From: "u1", Gist: "data: by, users"}},
+			want: Summary{From: "u1", Gist: "blocked u2"}},
 		{name: "unknown trigger with a sender",
 			body: `{"trigger":"something_new","data":{"sender":"u7","zeta":1,"alpha":{}}}`,
 			want: Summary{From: "u7", Gist: "data: alpha, sender, zeta"}},
 		{name: "group event",
 			body: `{"trigger":"group_created","data":{"group":{"guid":"g1"},"members":{}}}`,
-			want: Summary{Gist: "data: group, members"}},
+			want: Summary{To: "g:g1", Gist: "created"}},
 		{name: "no data",
 			body: `{"trigger":"mystery"}`,
 			want: Summary{}},
@@ -163,4 +164,18 @@ func TestSummarizeShapes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// localAt is how a summary shows the fixture's timestamp at path: "at 14:03:07", local time.
+func localAt(t *testing.T, k fixtures.Key, path string) string {
+	t.Helper()
+	raw, err := fixtures.Load(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return at(e.Payload, path)
 }

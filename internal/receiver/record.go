@@ -1,0 +1,114 @@
+package receiver
+
+import (
+	"bytes"
+	"encoding/json"
+	"time"
+
+	"github.com/comethook/comethook/simulate"
+)
+
+// Record is a delivery as JSON: the `listen --json` line (design.md §3), the capture file's
+// line and what the inspector serves. Credentials in headers are masked.
+type Record struct {
+	Seq        int64             `json:"seq"`
+	ReceivedAt string            `json:"receivedAt"`
+	Method     string            `json:"method"`
+	Path       string            `json:"path"`
+	Query      string            `json:"query,omitempty"`
+	Trigger    string            `json:"trigger"`
+	Webhook    string            `json:"webhook"`
+	AppID      string            `json:"appId"`
+	Headers    map[string]string `json:"headers"`
+	// Payload is the event as received, or null when it is not JSON.
+	Payload json.RawMessage `json:"payload"`
+	// Body is the raw body when Payload does not give it back byte for byte (not JSON,
+	// or JSON with other spacing), so that a replay sends exactly what arrived.
+	Body        *string        `json:"body,omitempty"`
+	Response    RecordResponse `json:"response"`
+	Outcome     string         `json:"outcome"`
+	Assumptions []string       `json:"assumptions,omitempty"`
+	Warnings    []string       `json:"warnings,omitempty"`
+	// DuplicateOf is the seq of an earlier delivery of the same event; null when none.
+	DuplicateOf *int64  `json:"duplicateOf"`
+	Error       *string `json:"error"`
+}
+
+// RecordResponse is the answer given to CometChat.
+type RecordResponse struct {
+	Status     int     `json:"status"`
+	Body       any     `json:"body"`
+	DurationMs float64 `json:"durationMs"`
+	Source     string  `json:"source"`
+}
+
+// Record builds the JSON record of the delivery.
+func (d *Delivery) Record() Record {
+	rec := Record{
+		Seq:        d.Seq,
+		ReceivedAt: d.ReceivedAt.Format(time.RFC3339Nano),
+		Method:     d.Method,
+		Path:       d.Path,
+		Query:      d.Query,
+		Headers:    simulate.MaskHeaders(d.Header),
+		Payload:    json.RawMessage("null"),
+		Response: RecordResponse{Status: d.Response.Status, Body: simulate.BodyValue(d.Response.Body),
+			DurationMs: simulate.DurationMs(d.Response.Duration), Source: d.Response.Source},
+		Outcome:     string(d.Outcome),
+		Assumptions: d.Verdict.Assumptions,
+		Warnings:    d.Warnings,
+	}
+	if d.Event != nil {
+		rec.Trigger, rec.Webhook, rec.AppID = d.Event.Trigger, d.Event.Webhook, d.Event.AppID
+		rec.Payload = json.RawMessage(d.Body)
+		if !isCompact(d.Body) {
+			var buf bytes.Buffer
+			if json.Compact(&buf, d.Body) == nil {
+				rec.Payload = buf.Bytes()
+			}
+			raw := string(d.Body)
+			rec.Body = &raw
+		}
+	} else if d.Body != nil {
+		raw := string(d.Body)
+		rec.Body = &raw
+	}
+	if d.DuplicateOf > 0 {
+		rec.DuplicateOf = &d.DuplicateOf
+	}
+	if d.Error != "" {
+		rec.Error = &d.Error
+	}
+	return rec
+}
+
+// isCompact says whether json.Compact would give b back unchanged (no whitespace outside
+// strings), so the payload alone replays byte for byte. Records are written without HTML
+// escaping, which would rewrite <, > and &.
+func isCompact(b []byte) bool {
+	inString, escaped := false, false
+	for _, c := range b {
+		switch {
+		case escaped:
+			escaped = false
+		case inString && c == '\\':
+			escaped = true
+		case c == '"':
+			inString = !inString
+		case !inString && (c == ' ' || c == '\n' || c == '\t' || c == '\r'):
+			return false
+		}
+	}
+	return true
+}
+
+// RawBody returns the bytes that arrived, from the record.
+func (r Record) RawBody() []byte {
+	if r.Body != nil {
+		return []byte(*r.Body)
+	}
+	if string(r.Payload) == "null" {
+		return nil
+	}
+	return r.Payload
+}
