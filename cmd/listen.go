@@ -19,6 +19,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/comethook/comethook/internal/history"
 	"github.com/comethook/comethook/internal/receiver"
 	"github.com/comethook/comethook/internal/render"
 	"github.com/comethook/comethook/simulate"
@@ -49,6 +50,10 @@ type listenOptions struct {
 	connectTimeout time.Duration
 	json           bool
 	readyFile      string
+	capture        string
+	noCapture      bool
+	save           string
+	inspect        string
 	rules          rulesFlags
 }
 
@@ -98,7 +103,10 @@ delivery instead. Ctrl-C stops it.`,
 	fl.StringVar(&o.connectCAs, "ngrok-connect-cas", "", "PEM file of CAs for --ngrok-connect-url (ngrok's connect_cas)")
 	fl.DurationVar(&o.connectTimeout, "connect-timeout", tunnel.DefaultConnectTimeout, "give up starting the tunnel after this long")
 	fl.BoolVar(&o.json, "json", false, "print one JSON record per delivery on stdout, nothing else")
-	fl.StringVar(&o.readyFile, "ready-file", "", "when ready, write {\"localURL\",\"publicURL\"} to this file (for scripts)")
+	fl.StringVar(&o.readyFile, "ready-file", "", "when ready, write {\"localURL\",\"publicURL\",\"port\"} to this file (for scripts)")
+	fl.StringVar(&o.capture, "capture", "", "append every delivery to this JSON-lines file (default: one file per run in the cache dir)")
+	fl.BoolVar(&o.noCapture, "no-capture", false, "do not capture deliveries")
+	fl.StringVar(&o.save, "save", "", "also write each event as a fixture file <seq>-<trigger>.json in this directory")
 	o.rules.bind(c)
 	return c
 }
@@ -141,7 +149,13 @@ func runListen(ctx context.Context, e *env, o *listenOptions) error {
 	}
 	localURL := "http://" + ln.Addr().String()
 
+	capture, err := openCapture(e, o)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	out := newDeliverySink(e.p, o.json, o.triggers)
+	out.capture, out.saveDir = capture, o.save
 	cfg.Emit = out.emit
 	h := receiver.New(cfg)
 	servers := []*http.Server{newServer(h)}
@@ -169,7 +183,13 @@ func runListen(ctx context.Context, e *env, o *listenOptions) error {
 	if len(o.triggers) > 0 {
 		b.Filter = strings.Join(o.triggers, ", ")
 	}
+	if capture != nil {
+		b.Capture = capture.Path()
+	}
 	e.p.Banner(b)
+	forget := writeListenerState(e, listenerState{PID: os.Getpid(), LocalURL: localURL, PublicURL: b.PublicURL,
+		ForwardTo: cfg.ForwardTo, Capture: b.Capture})
+	defer forget()
 	if o.readyFile != "" {
 		if err := writeReadyFile(o.readyFile, localURL, b.PublicURL, strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)); err != nil {
 			e.p.Warn(err.Error())
@@ -189,7 +209,42 @@ func runListen(ctx context.Context, e *env, o *listenOptions) error {
 	}
 	out.close()
 	e.p.Say("%s", out.summary())
+	if capture != nil {
+		if err := capture.Close(); err != nil {
+			e.p.Warn("capture: " + err.Error())
+		}
+		if out.total > 0 {
+			e.p.Note("Captured to " + capture.Path() + ": comethook events lists them, comethook replay N sends one again.")
+		}
+	}
 	return nil
+}
+
+// openCapture opens this run's capture file (nil with --no-capture) and prunes old runs.
+func openCapture(e *env, o *listenOptions) (*history.Writer, error) {
+	if o.noCapture {
+		if o.capture != "" {
+			return nil, usageErr(errors.New("--capture and --no-capture cannot be used together"), "")
+		}
+		return nil, nil
+	}
+	path := o.capture
+	if path == "" {
+		dir, err := captureDir(e)
+		if err != nil {
+			e.p.Warn(fmt.Sprintf("not capturing deliveries: %v (pass --capture FILE)", err))
+			return nil, nil
+		}
+		path = history.NewRunPath(dir, e.now())
+		if _, err := history.Prune(dir, history.DefaultMaxTotal, path); err != nil {
+			e.p.Warn("pruning old captures: " + err.Error())
+		}
+	}
+	w, err := history.Create(path)
+	if err != nil {
+		return nil, failErr(fmt.Errorf("cannot write the capture file: %w", err), "pass --capture FILE somewhere writable, or --no-capture")
+	}
+	return w, nil
 }
 
 func newServer(h http.Handler) *http.Server {
@@ -372,6 +427,9 @@ type deliverySink struct {
 	p        *render.Printer
 	json     bool
 	patterns []string
+	capture  *history.Writer // nil when not capturing
+	saveDir  string          // --save
+	failed   map[string]bool // sinks that failed once: warned about, then quiet
 	ch       chan *receiver.Delivery
 	done     chan struct{}
 	counts   map[simulate.Outcome]int
@@ -392,15 +450,35 @@ func (s *deliverySink) run() {
 	for d := range s.ch {
 		s.total++
 		s.counts[d.Outcome]++
+		rec := d.Record() // one record for every sink
+		if s.capture != nil {
+			s.check("capture", s.capture.Write(rec))
+		}
+		if s.saveDir != "" && d.Event != nil {
+			_, err := history.SaveFixture(s.saveDir, rec)
+			s.check("--save", err)
+		}
 		if !s.shown(d) {
 			continue
 		}
 		if s.json {
-			_ = s.p.WriteDeliveryJSON(d)
+			_ = render.WriteJSON(s.p.RawOut, rec)
 		} else {
 			s.p.Delivery(d)
 		}
 	}
+}
+
+// check warns about a failing sink once, so a full disk does not flood the terminal.
+func (s *deliverySink) check(what string, err error) {
+	if err == nil || s.failed[what] {
+		return
+	}
+	if s.failed == nil {
+		s.failed = map[string]bool{}
+	}
+	s.failed[what] = true
+	s.p.Warn(fmt.Sprintf("%s: %v (further errors of this kind are not shown)", what, err))
 }
 
 func (s *deliverySink) shown(d *receiver.Delivery) bool {

@@ -140,6 +140,8 @@ func newRootCmd(e *env) *cobra.Command {
 	})
 	root.AddCommand(
 		newListenCmd(e),
+		newEventsCmd(e),
+		newReplayCmd(e),
 		newSendCmd(e),
 		newFixturesCmd(e),
 		newVersionCmd(e),

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -44,10 +45,13 @@ func TestScripts(t *testing.T) {
 			for _, k := range []string{"NO_COLOR", "CLICOLOR_FORCE", "COMETHOOK_URL", "COMETHOOK_BASIC_AUTH", "NGROK_AUTHTOKEN"} {
 				env.Setenv(k, "")
 			}
+			// Captures go to the script's own directory, never the user's cache.
+			env.Setenv("COMETHOOK_CAPTURE_DIR", env.WorkDir+"/captures")
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"waitfile": cmdWaitFile,
+			"sameline": cmdSameLine,
 		},
 	})
 }
@@ -82,5 +86,30 @@ func cmdWaitFile(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("%s is not a JSON object: %v", args[0], err)
 		}
 		ts.Setenv(name, fmt.Sprint(m[field]))
+	}
+}
+
+// cmdSameLine checks that two lines of a JSON-lines file have the same value for a field:
+// sameline file field n m (lines counted from 1). The fake endpoint logs one line per
+// request, so this shows that a replay sent exactly the bytes of an earlier request.
+func cmdSameLine(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 4 {
+		ts.Fatalf("usage: sameline file field n m")
+	}
+	lines := strings.Split(strings.TrimSpace(ts.ReadFile(args[0])), "\n")
+	value := func(n string) string {
+		i, err := strconv.Atoi(n)
+		if err != nil || i < 1 || i > len(lines) {
+			ts.Fatalf("%s has no line %s", args[0], n)
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(lines[i-1]), &m); err != nil {
+			ts.Fatalf("%s:%d: %v", args[0], i, err)
+		}
+		return fmt.Sprint(m[args[1]])
+	}
+	a, b := value(args[2]), value(args[3])
+	if (a == b) == neg {
+		ts.Fatalf("%s of lines %s and %s: equal=%v\n%s\n%s", args[1], args[2], args[3], a == b, a, b)
 	}
 }

@@ -114,14 +114,7 @@ func (h *Handler) forward(w http.ResponseWriter, r *http.Request, d *Delivery, s
 
 // roundTrip forwards the request and reads at most simulate.MaxAnswer bytes of the answer.
 func (h *Handler) roundTrip(ctx context.Context, r *http.Request, body []byte) (*http.Response, []byte, bool, error) {
-	u := *h.fwd
-	u.Path, u.RawPath = joinPath(h.fwd, r.URL)
-	switch {
-	case h.fwd.RawQuery == "":
-		u.RawQuery = r.URL.RawQuery
-	case r.URL.RawQuery != "":
-		u.RawQuery = h.fwd.RawQuery + "&" + r.URL.RawQuery
-	}
+	u := forwardURL(h.fwd, r.URL)
 	out, err := http.NewRequestWithContext(ctx, r.Method, u.String(), bytes.NewReader(body))
 	if err != nil {
 		return nil, nil, false, err
@@ -172,6 +165,32 @@ func outgoingHeader(r *http.Request) http.Header {
 		hdr["X-Forwarded-Proto"] = []string{proto}
 	}
 	return hdr
+}
+
+// forwardURL is where a request to req goes: the --forward-to URL with the request's path
+// appended and the queries of both.
+func forwardURL(fwd, req *url.URL) url.URL {
+	u := *fwd
+	u.Path, u.RawPath = joinPath(fwd, req)
+	switch {
+	case fwd.RawQuery == "":
+		u.RawQuery = req.RawQuery
+	case req.RawQuery != "":
+		u.RawQuery = fwd.RawQuery + "&" + req.RawQuery
+	}
+	return u
+}
+
+// ForwardURL is where listen --forward-to sends a delivery that arrived at path?query:
+// replay uses it to reach the app the way the delivery did.
+func ForwardURL(forwardTo, path, query string) (string, error) {
+	fwd, err := url.Parse(forwardTo)
+	if err != nil {
+		return "", err
+	}
+	req := &url.URL{Path: path, RawQuery: query}
+	u := forwardURL(fwd, req)
+	return u.String(), nil
 }
 
 // joinPath appends the request path to the --forward-to path with exactly one slash

@@ -15,6 +15,7 @@ type Banner struct {
 	MockAnswer string // what mock mode answers before_message, e.g. "{}"
 	Inspect    string // reserved for the inspector
 	Filter     string // -t patterns, shown once
+	Capture    string // the capture file, when capturing
 	Notes      []string
 }
 
@@ -38,6 +39,9 @@ func (p *Printer) Banner(b Banner) {
 	} else {
 		lines = append(lines, "Answering for you: 200 "+b.MockAnswer+" "+st.faint.Sprint("(--forward-to to use your app)"))
 	}
+	if b.Inspect != "" {
+		lines = append(lines, "Inspector "+st.cyan.Sprint(b.Inspect)+" "+st.faint.Sprint("(this machine only)"))
+	}
 	if b.Filter != "" {
 		lines = append(lines, st.faint.Sprint("Showing only "+b.Filter+" (everything is still answered)"))
 	}
@@ -50,6 +54,9 @@ func (p *Printer) Banner(b Banner) {
 	// p.Err is a colorprofile writer set from our colour decision: lipgloss.Fprintln would
 	// detect again from the environment and disagree with --color.
 	fmt.Fprintln(p.Err, box)
+	if b.Capture != "" {
+		fmt.Fprintf(p.Err, "  %s\n", st.faint.Sprint("Capturing to "+b.Capture+" (comethook events, comethook replay)"))
+	}
 	for _, n := range b.Notes {
 		fmt.Fprintf(p.Err, "  %s\n", n)
 	}

@@ -93,8 +93,3 @@ func (p *Printer) answerWords(d *receiver.Delivery) string {
 	parts = append(parts, st.faint.Sprint(Millis(r.Duration)))
 	return strings.Join(parts, "  ")
 }
-
-// WriteDeliveryJSON writes the record as one line.
-func (p *Printer) WriteDeliveryJSON(d *receiver.Delivery) error {
-	return WriteJSON(p.RawOut, d.Record())
-}

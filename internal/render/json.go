@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"sort"
 	"strings"
 
 	"github.com/comethook/comethook/simulate"
@@ -93,11 +92,7 @@ func WriteJSON(w io.Writer, v any) error {
 // headerLines renders headers sorted, one per line, masked and cleaned.
 func headerLines(h http.Header) []string {
 	m := simulate.MaskHeaders(h)
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := sortedKeys(m)
 	lines := make([]string, len(keys))
 	for i, k := range keys {
 		lines[i] = Clean(k, false) + ": " + Clean(m[k], false)

@@ -1,0 +1,183 @@
+package cmd
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"strconv"
+
+	"github.com/spf13/cobra"
+
+	"github.com/comethook/comethook/internal/history"
+	"github.com/comethook/comethook/internal/receiver"
+	"github.com/comethook/comethook/internal/render"
+)
+
+type eventsOptions struct {
+	capture  string
+	last     int
+	triggers []string
+	json     bool
+}
+
+func (o *eventsOptions) bindCapture(c *cobra.Command) {
+	c.Flags().StringVar(&o.capture, "capture", "", "capture file to read (default: the latest listen run's)")
+}
+
+func newEventsCmd(e *env) *cobra.Command {
+	o := &eventsOptions{}
+	c := &cobra.Command{
+		Use:   "events",
+		Short: "List the deliveries listen captured",
+		Long: `Events lists the deliveries of the latest listen run (every run is captured to a file in
+your cache directory), or of the capture file given: number, time, trigger, who → whom,
+outcome. 'comethook events show N' prints one whole; 'comethook replay N' sends it again.`,
+		Example: `  comethook events
+  comethook events --last 20 -t 'message_*'
+  comethook events show 3
+  comethook events --json | jq 'select(.outcome=="failed") | .seq'`,
+		Args: argsRange(0, 0),
+		RunE: func(c *cobra.Command, _ []string) error { return runEvents(e, o) },
+	}
+	o.bindCapture(c)
+	c.Flags().IntVarP(&o.last, "last", "n", 0, "only the last N deliveries")
+	c.Flags().StringArrayVarP(&o.triggers, "trigger", "t", nil, "only these triggers (repeatable, globs like message_*)")
+	c.Flags().BoolVar(&o.json, "json", false, "print the captured records as JSON lines")
+	c.AddCommand(newEventsShowCmd(e))
+	return c
+}
+
+// captureFile is the file to read: the one given, or the latest run's.
+func captureFile(e *env, given string) (string, error) {
+	if given != "" {
+		return given, nil
+	}
+	dir, err := captureDir(e)
+	if err != nil {
+		return "", failErr(err, "pass --capture FILE")
+	}
+	p, err := history.Latest(dir)
+	if errors.Is(err, history.ErrNoCaptures) {
+		return "", failErr(err, "deliveries are captured while 'comethook listen' runs (unless --no-capture)")
+	}
+	if err != nil {
+		return "", failErr(err, "")
+	}
+	return p, nil
+}
+
+// captureDir is where listen keeps its captures; COMETHOOK_CAPTURE_DIR overrides it.
+func captureDir(e *env) (string, error) {
+	if d := e.getenv("COMETHOOK_CAPTURE_DIR"); d != "" {
+		return d, nil
+	}
+	return history.Dir()
+}
+
+func runEvents(e *env, o *eventsOptions) error {
+	for _, pat := range o.triggers {
+		if _, err := path.Match(pat, ""); err != nil {
+			return usageErr(fmt.Errorf("-t %q: bad pattern", pat), "")
+		}
+	}
+	file, err := captureFile(e, o.capture)
+	if err != nil {
+		return err
+	}
+	var recs []receiver.Record
+	warnings, err := history.Scan(file, func(r receiver.Record) error {
+		if matchTrigger(o.triggers, r.Trigger) {
+			recs = append(recs, r)
+			if o.last > 0 && len(recs) > 2*o.last { // keep memory bounded on big files
+				recs = append(recs[:0], recs[len(recs)-o.last:]...)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return failErr(err, "")
+	}
+	for _, w := range warnings {
+		e.p.Warn(w)
+	}
+	if o.last > 0 && len(recs) > o.last {
+		recs = recs[len(recs)-o.last:]
+	}
+	if !o.json {
+		e.p.Note(fmt.Sprintf("%s: %d deliveries", file, len(recs)))
+	}
+	for _, r := range recs {
+		if o.json {
+			_ = render.WriteJSON(e.p.RawOut, r)
+		} else {
+			e.p.RecordRow(r)
+		}
+	}
+	return nil
+}
+
+func matchTrigger(patterns []string, trigger string) bool {
+	if len(patterns) == 0 {
+		return true
+	}
+	for _, p := range patterns {
+		if ok, _ := path.Match(p, trigger); ok {
+			return true
+		}
+	}
+	return false
+}
+
+func newEventsShowCmd(e *env) *cobra.Command {
+	o := &eventsOptions{}
+	c := &cobra.Command{
+		Use:     "show <seq|last>",
+		Short:   "Print one captured delivery whole: headers, payload, answer",
+		Example: "  comethook events show 3\n  comethook events show last --json",
+		Args:    argsRange(1, 1),
+		RunE: func(c *cobra.Command, args []string) error {
+			rec, err := findRecord(e, o.capture, args[0])
+			if err != nil {
+				return err
+			}
+			if o.json {
+				return render.WriteJSON(e.p.RawOut, rec)
+			}
+			e.p.RecordDetail(rec)
+			return nil
+		},
+	}
+	o.bindCapture(c)
+	c.Flags().BoolVar(&o.json, "json", false, "print the captured record as JSON")
+	return c
+}
+
+// findRecord reads delivery "N" or "last" from the capture file.
+func findRecord(e *env, capture, which string) (receiver.Record, error) {
+	file, err := captureFile(e, capture)
+	if err != nil {
+		return receiver.Record{}, err
+	}
+	var rec receiver.Record
+	var warnings []string
+	if which == "last" {
+		found := false
+		warnings, err = history.Scan(file, func(r receiver.Record) error { rec, found = r, true; return nil })
+		if err == nil && !found {
+			err = fmt.Errorf("%s has no deliveries yet", file)
+		}
+	} else {
+		seq, perr := strconv.ParseInt(which, 10, 64)
+		if perr != nil || seq < 1 {
+			return rec, usageErr(fmt.Errorf("%q is not a delivery number: want N (as shown by comethook events) or last", which), "")
+		}
+		rec, warnings, err = history.Find(file, seq)
+	}
+	for _, w := range warnings {
+		e.p.Warn(w)
+	}
+	if err != nil {
+		return rec, failErr(err, "run 'comethook events' to list them")
+	}
+	return rec, nil
+}

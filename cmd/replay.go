@@ -1,0 +1,176 @@
+package cmd
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/comethook/comethook/internal/history"
+	"github.com/comethook/comethook/internal/receiver"
+	"github.com/comethook/comethook/internal/webhook"
+)
+
+type replayOptions struct {
+	send     sendOptions
+	capture  string
+	fresh    bool
+	all      bool
+	triggers []string
+}
+
+func newReplayCmd(e *env) *cobra.Command {
+	o := &replayOptions{}
+	c := &cobra.Command{
+		Use:   "replay <seq|last>",
+		Short: "Send a captured delivery again",
+		Long: `Replay resends a delivery that listen captured, byte for byte (or changed with --set, with
+--fresh timestamps), to --to: by default the running listener's --forward-to app. The output,
+JSON record and exit codes are those of 'comethook send'. --all replays every captured
+delivery (of the triggers given with -t) in order.`,
+		Example: `  comethook replay last
+  comethook replay 3 --to 3000/webhooks
+  comethook replay 3 --set 'data.data.text=edited' --fresh
+  comethook replay --all -t message_sent --to 3000`,
+		Args: func(c *cobra.Command, args []string) error {
+			if o.all {
+				return argsRange(0, 0)(c, args)
+			}
+			return argsRange(1, 1)(c, args)
+		},
+		RunE: func(c *cobra.Command, args []string) error { return runReplay(c, e, o, args) },
+	}
+	o.send.bindDelivery(c)
+	fl := c.Flags()
+	fl.StringVar(&o.capture, "capture", "", "capture file to read (default: the latest listen run's)")
+	fl.BoolVar(&o.fresh, "fresh", false, "move the payload's timestamps to now (default: as captured)")
+	fl.BoolVar(&o.all, "all", false, "replay every captured delivery, in order (with -t: those triggers)")
+	fl.StringArrayVarP(&o.triggers, "trigger", "t", nil, "with --all: only these triggers (repeatable, globs)")
+	return c
+}
+
+func runReplay(c *cobra.Command, e *env, o *replayOptions, args []string) error {
+	if !o.all && len(o.triggers) > 0 {
+		return usageErr(errors.New("-t selects deliveries for --all"), "")
+	}
+	o.send.count, o.send.concurrency = 1, 1
+	o.send.keepTimestamps = !o.fresh
+	// Without a target, each delivery goes to the running listener's app, at the path
+	// listen forwarded it to.
+	forwardTo := ""
+	if o.send.to == "" && e.getenv("COMETHOOK_URL") == "" {
+		if st, ok := runningListener(e); ok && st.ForwardTo != "" {
+			forwardTo = st.ForwardTo
+		} else {
+			return usageErr(errors.New("no endpoint to replay to"),
+				"pass --to URL (or set COMETHOOK_URL); a running 'comethook listen --forward-to' is used when there is one")
+		}
+	}
+	var recs []receiver.Record
+	if o.all {
+		file, err := captureFile(e, o.capture)
+		if err != nil {
+			return err
+		}
+		warnings, err := history.Scan(file, func(r receiver.Record) error {
+			if matchTrigger(o.triggers, r.Trigger) && r.RawBody() != nil {
+				recs = append(recs, r)
+			}
+			return nil
+		})
+		for _, w := range warnings {
+			e.p.Warn(w)
+		}
+		if err != nil {
+			return failErr(err, "")
+		}
+		if len(recs) == 0 {
+			return failErr(fmt.Errorf("no captured deliveries to replay in %s", file), "")
+		}
+	} else {
+		rec, err := findRecord(e, o.capture, args[0])
+		if err != nil {
+			return err
+		}
+		recs = append(recs, rec)
+	}
+	failed := 0
+	for _, rec := range recs {
+		raw := rec.RawBody()
+		if raw == nil {
+			return usageErr(fmt.Errorf("delivery #%d has no body to replay (it was rejected before its body was read)", rec.Seq), "")
+		}
+		if forwardTo != "" {
+			u, err := receiver.ForwardURL(forwardTo, rec.Path, rec.Query)
+			if err != nil {
+				return failErr(err, "")
+			}
+			o.send.to = u
+		}
+		trig, _ := webhook.Lookup(rec.Trigger, "")
+		if err := sendPayload(c, e, &o.send, trig, raw, fmt.Sprintf("captured delivery #%d", rec.Seq)); err != nil {
+			var xe *exitError
+			if !errors.As(err, &xe) || xe.code != ExitFail || xe.err != nil {
+				return err
+			}
+			failed++
+		}
+	}
+	if failed > 0 {
+		if len(recs) > 1 {
+			e.p.Say("%d of %d replays failed", failed, len(recs))
+		}
+		return silentFail()
+	}
+	return nil
+}
+
+// listenerState is what a running listen tells other commands about itself.
+type listenerState struct {
+	PID       int    `json:"pid"`
+	LocalURL  string `json:"localURL"`
+	PublicURL string `json:"publicURL,omitempty"`
+	ForwardTo string `json:"forwardTo,omitempty"`
+	Capture   string `json:"capture,omitempty"`
+}
+
+const stateFile = "listening.json"
+
+// runningListener reads the state of a listen that is still running.
+func runningListener(e *env) (listenerState, bool) {
+	var st listenerState
+	dir, err := captureDir(e)
+	if err != nil {
+		return st, false
+	}
+	b, err := os.ReadFile(filepath.Join(dir, stateFile))
+	if err != nil || json.Unmarshal(b, &st) != nil || st.PID <= 0 {
+		return st, false
+	}
+	return st, processAlive(st.PID)
+}
+
+// writeListenerState records this listen for replay; the returned func removes it.
+func writeListenerState(e *env, st listenerState) func() {
+	dir, err := captureDir(e)
+	if err != nil {
+		return func() {}
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return func() {}
+	}
+	name := filepath.Join(dir, stateFile)
+	b, _ := json.Marshal(st)
+	if err := os.WriteFile(name, b, 0o600); err != nil {
+		return func() {}
+	}
+	return func() {
+		// Only remove it if it is still ours: another listen may have started since.
+		if cur, err := os.ReadFile(name); err == nil && string(cur) == string(b) {
+			os.Remove(name)
+		}
+	}
+}

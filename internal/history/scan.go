@@ -1,0 +1,205 @@
+package history
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/comethook/comethook/internal/receiver"
+)
+
+// MaxLine is the longest line Scan reads as a record; a longer one is skipped with a warning.
+// It is well above the largest record listen writes with a raised --max-body (the payload and
+// the raw body of a 64 MiB delivery, escaped), yet bounds what a damaged file can make Scan
+// allocate.
+const MaxLine = 256 << 20
+
+// readBuffer is the read size; lines up to it are decoded without being copied.
+const readBuffer = 64 << 10
+
+// Scan calls fn with each record of the capture file at path, in file order, reading one line
+// at a time. A line that is not a record (corrupt, truncated by a crash mid-write, longer than
+// MaxLine) is skipped with a warning "<path>:<line>: skipped: <reason>" and reading goes on.
+// Blank lines are skipped silently. The error is an I/O error (the file is missing or
+// unreadable), or the error fn returned, which stops the scan.
+func Scan(path string, fn func(receiver.Record) error) (warnings []string, err error) {
+	return scan(path, MaxLine, fn)
+}
+
+func scan(path string, maxLine int, fn func(receiver.Record) error) ([]string, error) {
+	var warnings []string
+	warn := func(n int, reason string) {
+		warnings = append(warnings, fmt.Sprintf("%s:%d: skipped: %s", path, n, reason))
+	}
+	err := scanLines(path, maxLine, func(n int, line []byte, complete, tooLong bool) error {
+		if tooLong {
+			warn(n, fmt.Sprintf("line longer than %s", sizeText(maxLine)))
+			return nil
+		}
+		if len(bytes.TrimSpace(line)) == 0 {
+			return nil
+		}
+		rec, err := decodeRecord(line)
+		if err != nil {
+			if !complete {
+				warn(n, "truncated record at the end of the file (listen stopped while writing it, or is still writing it)")
+			} else {
+				warn(n, err.Error())
+			}
+			return nil
+		}
+		return fn(rec)
+	})
+	return warnings, err
+}
+
+// scanLines calls fn with each line of the file without its line end; complete is false for a
+// last line without a newline. A line longer than maxLine is not buffered: fn gets it empty,
+// with tooLong set. line is only valid during the call.
+func scanLines(path string, maxLine int, fn func(n int, line []byte, complete, tooLong bool) error) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("reading the capture file: %w", err)
+	}
+	defer f.Close()
+	br := bufio.NewReaderSize(f, readBuffer)
+	var long []byte // the line so far, when it spans more than one read buffer
+	tooLong := false
+	n := 0
+	for {
+		chunk, err := br.ReadSlice('\n')
+		switch {
+		case tooLong:
+		case len(long)+len(chunk) > maxLine+1: // +1: the newline is not part of the line
+			tooLong, long = true, long[:0]
+		case err == bufio.ErrBufferFull || len(long) > 0:
+			long = append(long, chunk...)
+		}
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		line := chunk
+		if len(long) > 0 || tooLong {
+			line = long
+		}
+		if err != nil && err != io.EOF {
+			return fmt.Errorf("reading the capture file: %w", err)
+		}
+		if err == io.EOF && len(line) == 0 && !tooLong {
+			return nil
+		}
+		n++
+		complete := err == nil
+		if complete {
+			line = trimLineEnd(line)
+		}
+		if ferr := fn(n, line, complete, tooLong); ferr != nil {
+			return ferr
+		}
+		if !complete {
+			return nil
+		}
+		long, tooLong = long[:0], false
+	}
+}
+
+func trimLineEnd(line []byte) []byte {
+	line = bytes.TrimSuffix(line, []byte("\n"))
+	return bytes.TrimSuffix(line, []byte("\r"))
+}
+
+// diskRecord decodes a line: the answer's body stays as its JSON text rather than becoming a
+// map whose keys would be reordered. Its Response shadows the embedded Record's.
+type diskRecord struct {
+	receiver.Record
+	Response diskResponse `json:"response"`
+}
+
+type diskResponse struct {
+	Status     int             `json:"status"`
+	Body       json.RawMessage `json:"body"`
+	DurationMs float64         `json:"durationMs"`
+	Source     string          `json:"source"`
+}
+
+// decodeRecord decodes one line into the Record that was written: the answer's body comes
+// back with the types simulate.BodyValue gives it (nil, a string, or JSON text).
+func decodeRecord(line []byte) (receiver.Record, error) {
+	var d diskRecord
+	if err := json.Unmarshal(line, &d); err != nil {
+		return receiver.Record{}, decodeReason(err)
+	}
+	if d.Seq <= 0 {
+		return receiver.Record{}, errors.New("not a delivery record (no seq)")
+	}
+	rec := d.Record
+	rec.Response = receiver.RecordResponse{Status: d.Response.Status, DurationMs: d.Response.DurationMs, Source: d.Response.Source}
+	switch b := d.Response.Body; {
+	case len(b) == 0 || string(b) == "null":
+	case b[0] == '"':
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return receiver.Record{}, decodeReason(err) // unreachable: b is a valid JSON string
+		}
+		rec.Response.Body = s
+	default:
+		rec.Response.Body = b
+	}
+	return rec, nil
+}
+
+// decodeReason words a decoding error for a warning, without Go type names.
+func decodeReason(err error) error {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		return fmt.Errorf("not valid JSON: %s (at byte %d)", strings.TrimPrefix(syntax.Error(), "json: "), syntax.Offset)
+	case errors.As(err, &typ) && typ.Field == "":
+		return fmt.Errorf("not a delivery record (a JSON %s, not an object)", typ.Value)
+	case errors.As(err, &typ):
+		// Fields of the embedded Record are named through it: "Record.seq".
+		return fmt.Errorf("not a delivery record (%q is a JSON %s)", strings.TrimPrefix(typ.Field, "Record."), typ.Value)
+	}
+	return fmt.Errorf("not valid JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
+}
+
+func sizeText(n int) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// Find returns the record numbered seq in the capture file, with the warnings of reading it.
+// When a file holds the same seq more than once (--capture FILE appended to by several runs),
+// the last one wins: it is the newest.
+func Find(path string, seq int64) (receiver.Record, []string, error) {
+	var found receiver.Record
+	ok := false
+	var lo, hi int64
+	warnings, err := Scan(path, func(r receiver.Record) error {
+		if lo == 0 || r.Seq < lo {
+			lo = r.Seq
+		}
+		hi = max(hi, r.Seq)
+		if r.Seq == seq {
+			found, ok = r, true
+		}
+		return nil
+	})
+	switch {
+	case err != nil:
+		return receiver.Record{}, warnings, err
+	case ok:
+		return found, warnings, nil
+	case lo == 0:
+		return receiver.Record{}, warnings, fmt.Errorf("no delivery #%d in %s (it has none)", seq, path)
+	}
+	return receiver.Record{}, warnings, fmt.Errorf("no delivery #%d in %s (it has #%d–#%d)", seq, path, lo, hi)
+}
