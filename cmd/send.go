@@ -33,6 +33,7 @@ type sendOptions struct {
 	json           bool
 	count          int
 	concurrency    int
+	rate           float64
 	retry          bool
 	retryDelays    []time.Duration
 	rules          rulesFlags
@@ -113,6 +114,7 @@ Exit status: 0 when the endpoint answered 2xx, 1 when the delivery failed, 2 for
 	fl.StringVar(&o.variant, "variant", "", "another shape of the trigger's bundled payload (see comethook fixtures), e.g. observed")
 	fl.IntVarP(&o.count, "count", "n", 1, "send the payload this many times (fresh timestamps each) and summarise")
 	fl.IntVarP(&o.concurrency, "concurrency", "c", 1, "workers sending at once with --count")
+	fl.Float64Var(&o.rate, "rate", 0, "with --count: send at this many requests per second (default: as fast as the workers go)")
 	return c
 }
 
@@ -174,6 +176,9 @@ func sendPayload(c *cobra.Command, e *env, o *sendOptions, trig webhook.Trigger,
 	}
 	if o.count < 1 || o.concurrency < 1 {
 		return usageErr(errors.New("--count and --concurrency must be at least 1"), "")
+	}
+	if o.rate < 0 {
+		return usageErr(errors.New("--rate cannot be negative"), "")
 	}
 	if o.count > 1 && o.retry {
 		return usageErr(errors.New("--retry and --count cannot be used together"), "")
@@ -252,7 +257,7 @@ func sendMany(c *cobra.Command, e *env, o *sendOptions, tmpl *simulate.Template,
 	for _, n := range notes {
 		e.p.Warn(n)
 	}
-	load := simulate.Load{Count: o.count, Concurrency: o.concurrency, Template: tmpl, Request: req, Rules: rules, Now: e.now, Insecure: o.insecure}
+	load := simulate.Load{Count: o.count, Concurrency: o.concurrency, Template: tmpl, Request: req, Rules: rules, Now: e.now, Insecure: o.insecure, Rate: o.rate}
 	if e.streams.ErrTTY && !o.json {
 		var last time.Time
 		load.Progress = func(done, failed int64) {

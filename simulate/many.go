@@ -20,6 +20,9 @@ type Load struct {
 	Insecure    bool      // accept self-signed certificates
 	Rules       Rules
 	Now         func() time.Time
+	// Rate, when positive, paces the deliveries at this many per second in total (an open
+	// load, as CometChat's traffic is), instead of as fast as the workers go.
+	Rate float64
 	// Progress, when set, is called from the workers after each delivery.
 	Progress func(done, failed int64)
 }
@@ -59,6 +62,9 @@ func DeliverMany(ctx context.Context, c *http.Client, l Load) LoadSummary {
 	results := make([]result, l.Count)
 	var next, done, failed atomic.Int64
 	ev := webhook.FromPayload(l.Template.Payload()) // read once: Body rewrites the payload's timestamps
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // stops the pacer
+	tick := pace(ctx, l.Rate)
 	var wg sync.WaitGroup
 	start := time.Now()
 	for range workers {
@@ -76,6 +82,13 @@ func DeliverMany(ctx context.Context, c *http.Client, l Load) LoadSummary {
 				i := next.Add(1) - 1
 				if i >= int64(l.Count) || ctx.Err() != nil {
 					return
+				}
+				if tick != nil {
+					select {
+					case <-tick:
+					case <-ctx.Done():
+						return
+					}
 				}
 				req := l.Request
 				body, err := l.Template.Body(now())
@@ -126,6 +139,32 @@ func DeliverMany(ctx context.Context, c *http.Client, l Load) LoadSummary {
 		s.Max = lat[len(lat)-1]
 	}
 	return s
+}
+
+// pace returns a channel that lets one delivery go every 1/rate seconds, or nil for no
+// pacing. Missed ticks are not saved up: the load stays at the rate, never bursts.
+func pace(ctx context.Context, rate float64) <-chan struct{} {
+	if rate <= 0 {
+		return nil
+	}
+	ch := make(chan struct{})
+	go func() {
+		t := time.NewTicker(time.Duration(float64(time.Second) / rate))
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				select {
+				case ch <- struct{}{}:
+				case <-ctx.Done():
+					return
+				}
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return ch
 }
 
 // percentile uses the nearest-rank method on sorted durations.

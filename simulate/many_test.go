@@ -273,3 +273,26 @@ func TestSleep(t *testing.T) {
 		t.Errorf("Sleep did not return at once when cancelled")
 	}
 }
+
+func TestDeliverManyPaced(t *testing.T) {
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		w.Write([]byte(`{}`))
+	}))
+	defer srv.Close()
+	tmpl, _, err := Prepare(map[string]any{"trigger": "message_sent"}, BuildOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	s := DeliverMany(context.Background(), NewClient(false, 4), Load{Count: 10, Concurrency: 4, Template: tmpl,
+		Request: Request{URL: srv.URL, Timeout: time.Second}, Rate: 100})
+	// 10 deliveries at 100/s take at least 9 intervals of 10 ms: pacing, not a timing target.
+	if el := time.Since(start); el < 85*time.Millisecond {
+		t.Errorf("10 deliveries at --rate 100 took %s: not paced", el)
+	}
+	if s.OK != 10 || n.Load() != 10 {
+		t.Errorf("ok=%d served=%d", s.OK, n.Load())
+	}
+}
