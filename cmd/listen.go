@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -154,8 +155,9 @@ func runListen(ctx context.Context, e *env, o *listenOptions) error {
 		ln.Close()
 		return err
 	}
-	out := newDeliverySink(e.p, o.json, o.triggers)
+	out := newDeliverySink(e.p, e.streams.Out, o.json, o.triggers)
 	out.capture, out.saveDir = capture, o.save
+	out.start()
 	cfg.Emit = out.emit
 	h := receiver.New(cfg)
 	servers := []*http.Server{newServer(h)}
@@ -425,8 +427,10 @@ func writeReadyFile(name, local, public, port string) error {
 // CometChat.
 type deliverySink struct {
 	p        *render.Printer
+	out      *bufio.Writer // stdout, flushed whenever the queue runs empty
 	json     bool
 	patterns []string
+	line     []byte
 	capture  *history.Writer // nil when not capturing
 	saveDir  string          // --save
 	failed   map[string]bool // sinks that failed once: warned about, then quiet
@@ -436,12 +440,16 @@ type deliverySink struct {
 	total    int
 }
 
-func newDeliverySink(p *render.Printer, asJSON bool, patterns []string) *deliverySink {
-	s := &deliverySink{p: p, json: asJSON, patterns: patterns,
+func newDeliverySink(p *render.Printer, out io.Writer, asJSON bool, patterns []string) *deliverySink {
+	// Lines are buffered while deliveries queue up and flushed as soon as the queue is
+	// empty: live at any rate, one write for many lines under load.
+	bw := bufio.NewWriterSize(out, 64<<10)
+	s := &deliverySink{p: p.WithOut(bw), out: bw, json: asJSON, patterns: patterns,
 		ch: make(chan *receiver.Delivery, 4096), done: make(chan struct{}), counts: map[simulate.Outcome]int{}}
-	go s.run()
 	return s
 }
+
+func (s *deliverySink) start() { go s.run() }
 
 func (s *deliverySink) emit(d *receiver.Delivery) { s.ch <- d }
 
@@ -450,23 +458,41 @@ func (s *deliverySink) run() {
 	for d := range s.ch {
 		s.total++
 		s.counts[d.Outcome]++
-		rec := d.Record() // one record for every sink
-		if s.capture != nil {
-			s.check("capture", s.capture.Write(rec))
-		}
-		if s.saveDir != "" && d.Event != nil {
-			_, err := history.SaveFixture(s.saveDir, rec)
-			s.check("--save", err)
-		}
-		if !s.shown(d) {
-			continue
-		}
-		if s.json {
-			_ = render.WriteJSON(s.p.RawOut, rec)
-		} else {
-			s.p.Delivery(d)
+		s.handle(d)
+		if len(s.ch) == 0 { // caught up: show and store what was batched
+			s.flush()
 		}
 	}
+	s.flush()
+}
+
+func (s *deliverySink) handle(d *receiver.Delivery) {
+	rec := d.Record() // one record for every sink
+	if s.capture != nil {
+		s.check("capture", s.capture.Add(rec))
+	}
+	if s.saveDir != "" && d.Event != nil {
+		_, err := history.SaveFixture(s.saveDir, rec)
+		s.check("--save", err)
+	}
+	if !s.shown(d) {
+		return
+	}
+	if !s.json {
+		s.p.Delivery(d)
+		return
+	}
+	var err error
+	if s.line, err = rec.AppendLine(s.line[:0]); err == nil {
+		s.out.Write(s.line)
+	}
+}
+
+func (s *deliverySink) flush() {
+	if s.capture != nil {
+		s.check("capture", s.capture.Flush())
+	}
+	s.out.Flush()
 }
 
 // check warns about a failing sink once, so a full disk does not flood the terminal.

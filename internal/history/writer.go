@@ -1,8 +1,6 @@
 package history
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -21,10 +19,9 @@ import (
 //
 // A Writer is not safe for concurrent use: one goroutine (listen's capture sink) calls Write.
 type Writer struct {
-	f    *os.File
-	path string
-	buf  bytes.Buffer
-	enc  *json.Encoder
+	f       *os.File
+	path    string
+	pending []byte // encoded records not written yet
 	// newline says the file ends in the middle of a line (an earlier run crashed while
 	// writing, or a write of ours failed half-way), so the next record starts a line first
 	// instead of being glued to the broken one.
@@ -46,8 +43,6 @@ func Create(path string) (*Writer, error) {
 		return nil, fmt.Errorf("opening the capture file: %w", err)
 	}
 	w := &Writer{f: f, path: path}
-	w.enc = json.NewEncoder(&w.buf)
-	w.enc.SetEscapeHTML(false) // payloads keep <@uid:...> mentions and & as they arrived
 	if w.newline, err = endsMidLine(f); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("opening the capture file: %w", err)
@@ -71,33 +66,54 @@ func endsMidLine(f *os.File) (bool, error) {
 // Path is the capture file's path.
 func (w *Writer) Path() string { return w.path }
 
-// Write appends r as one line. Not safe for concurrent use.
+// Write appends one record and writes it at once, as one complete line.
 func (w *Writer) Write(r receiver.Record) error {
-	w.buf.Reset()
-	if w.newline {
-		w.buf.WriteByte('\n')
+	if err := w.Add(r); err != nil {
+		return err
 	}
-	if err := w.enc.Encode(r); err != nil { // Encode ends the line with '\n'
+	return w.Flush()
+}
+
+// Add encodes a record into the pending buffer without writing it: listen adds the
+// deliveries that queue up during a burst and flushes once the queue is empty, one write
+// for many lines. Records already queued in memory are no safer than buffered ones.
+func (w *Writer) Add(r receiver.Record) error {
+	if w.newline && len(w.pending) == 0 {
+		w.pending = append(w.pending, '\n') // the file ends mid-line: start a fresh one
+	}
+	var err error
+	if w.pending, err = r.AppendLine(w.pending); err != nil {
 		return fmt.Errorf("capturing delivery #%d: %w", r.Seq, err)
-	}
-	n, err := w.f.Write(w.buf.Bytes())
-	if err != nil {
-		if n > 0 {
-			w.newline = true
-		}
-		return fmt.Errorf("capturing delivery #%d: %w", r.Seq, err)
-	}
-	w.newline = false
-	if w.buf.Cap() > maxKeptBuffer {
-		w.buf = bytes.Buffer{} // the encoder holds &w.buf, which stays the same
 	}
 	return nil
 }
 
-// Close closes the capture file.
+// Flush writes the pending records in one write call.
+func (w *Writer) Flush() error {
+	if len(w.pending) == 0 {
+		return nil
+	}
+	n, err := w.f.Write(w.pending)
+	if err != nil {
+		if n > 0 {
+			w.newline = true
+		}
+		w.pending = w.pending[:0]
+		return fmt.Errorf("writing the capture file: %w", err)
+	}
+	w.newline = false
+	if cap(w.pending) > maxKeptBuffer {
+		w.pending = nil // one huge delivery does not hold memory for the rest of the run
+	} else {
+		w.pending = w.pending[:0]
+	}
+	return nil
+}
+
 func (w *Writer) Close() error {
+	ferr := w.Flush()
 	if err := w.f.Close(); err != nil {
 		return fmt.Errorf("closing the capture file: %w", err)
 	}
-	return nil
+	return ferr
 }

@@ -877,3 +877,28 @@ func TestDedupWindowIsBounded(t *testing.T) {
 		t.Error("a recent key should still be known")
 	}
 }
+
+func TestRecordAppendLineMatchesEncodingJSON(t *testing.T) {
+	tricky := `{"trigger":"message_sent","webhook":"w","data":{"message":{"id":"1","data":{"text":"<@uid:a> & \",\"payload\":0,\" \u00e9"}}}}`
+	for _, body := range []string{tricky, "{\n  \"trigger\": \"x\"\n}", "not json"} {
+		d := &Delivery{Seq: 3, Method: "POST", Path: "/", Body: []byte(body), Header: http.Header{"X": {`","payload":0,"`}},
+			Response: Response{Status: 200, Body: []byte(`{"a":1}`), Source: SourceMock}, Outcome: simulate.Delivered}
+		if e, err := webhook.Parse(d.Body); err == nil {
+			d.Event = e
+		}
+		rec := d.Record()
+		got, err := rec.AppendLine(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(rec); err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != want.String() {
+			t.Errorf("AppendLine for %q:\n got %s\nwant %s", body, got, want.String())
+		}
+	}
+}

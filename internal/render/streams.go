@@ -118,6 +118,14 @@ func newStyles(on bool) styles {
 	}
 }
 
+// WithOut returns a printer that writes its stdout to w (a buffer, say) with the same
+// colour decision and settings.
+func (p *Printer) WithOut(w io.Writer) *Printer {
+	q := *p
+	q.Out, q.RawOut = profileWriter(w, p.st.on), w
+	return &q
+}
+
 // Errorf prints "error: ..." on stderr, then each hint on its own line.
 func (p *Printer) Errorf(msg string, hints ...string) {
 	fmt.Fprintf(p.Err, "%s %s\n", p.est.red.Sprint("error:"), msg)
