@@ -21,8 +21,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/comethook/comethook/internal/history"
+	"github.com/comethook/comethook/internal/inspect"
 	"github.com/comethook/comethook/internal/receiver"
 	"github.com/comethook/comethook/internal/render"
+	"github.com/comethook/comethook/internal/webhook"
 	"github.com/comethook/comethook/simulate"
 	"github.com/comethook/comethook/tunnel"
 )
@@ -104,10 +106,11 @@ delivery instead. Ctrl-C stops it.`,
 	fl.StringVar(&o.connectCAs, "ngrok-connect-cas", "", "PEM file of CAs for --ngrok-connect-url (ngrok's connect_cas)")
 	fl.DurationVar(&o.connectTimeout, "connect-timeout", tunnel.DefaultConnectTimeout, "give up starting the tunnel after this long")
 	fl.BoolVar(&o.json, "json", false, "print one JSON record per delivery on stdout, nothing else")
-	fl.StringVar(&o.readyFile, "ready-file", "", "when ready, write {\"localURL\",\"publicURL\",\"port\"} to this file (for scripts)")
+	fl.StringVar(&o.readyFile, "ready-file", "", "when ready, write {\"localURL\",\"publicURL\",\"port\",\"inspectURL\"} to this file (for scripts)")
 	fl.StringVar(&o.capture, "capture", "", "append every delivery to this JSON-lines file (default: one file per run in the cache dir)")
 	fl.BoolVar(&o.noCapture, "no-capture", false, "do not capture deliveries")
 	fl.StringVar(&o.save, "save", "", "also write each event as a fixture file <seq>-<trigger>.json in this directory")
+	fl.StringVar(&o.inspect, "inspect", defaultInspect, "serve the web inspector on this loopback address, or off")
 	o.rules.bind(c)
 	return c
 }
@@ -150,6 +153,7 @@ func runListen(ctx context.Context, e *env, o *listenOptions) error {
 	}
 	localURL := "http://" + ln.Addr().String()
 
+	var servers []*http.Server
 	capture, err := openCapture(e, o)
 	if err != nil {
 		ln.Close()
@@ -157,17 +161,35 @@ func runListen(ctx context.Context, e *env, o *listenOptions) error {
 	}
 	out := newDeliverySink(e.p, e.streams.Out, o.json, o.triggers)
 	out.capture, out.saveDir = capture, o.save
-	out.start()
 	cfg.Emit = out.emit
+	ins, insLn, err := openInspector(e, o, cfg, localURL)
+	if err != nil {
+		ln.Close()
+		if capture != nil {
+			capture.Close()
+		}
+		return err
+	}
+	if ins != nil {
+		out.inspector = ins
+		insSrv := newServer(ins.Handler())
+		insSrv.RegisterOnShutdown(ins.Close) // open pages hold a live stream
+		servers = append(servers, insSrv)
+		go insSrv.Serve(insLn)
+	}
+	out.start()
 	h := receiver.New(cfg)
-	servers := []*http.Server{newServer(h)}
-	go servers[0].Serve(ln)
+	local := newServer(h)
+	servers = append(servers, local)
+	go local.Serve(ln)
 
 	var tun *tunnel.Tunnel
 	if mode == "ngrok" {
 		tun, err = openTunnel(ctx, e, o, token)
 		if err != nil {
-			servers[0].Close()
+			for _, s := range servers {
+				s.Close()
+			}
 			return err
 		}
 		pub := newServer(h)
@@ -188,12 +210,16 @@ func runListen(ctx context.Context, e *env, o *listenOptions) error {
 	if capture != nil {
 		b.Capture = capture.Path()
 	}
+	if insLn != nil {
+		b.Inspect = "http://" + insLn.Addr().String()
+	}
 	e.p.Banner(b)
 	forget := writeListenerState(e, listenerState{PID: os.Getpid(), LocalURL: localURL, PublicURL: b.PublicURL,
 		ForwardTo: cfg.ForwardTo, Capture: b.Capture})
 	defer forget()
 	if o.readyFile != "" {
-		if err := writeReadyFile(o.readyFile, localURL, b.PublicURL, strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)); err != nil {
+		if err := writeReadyFile(o.readyFile, map[string]string{"localURL": localURL, "publicURL": b.PublicURL,
+			"port": strconv.Itoa(ln.Addr().(*net.TCPAddr).Port), "inspectURL": b.Inspect}); err != nil {
 			e.p.Warn(err.Error())
 		}
 	}
@@ -220,6 +246,67 @@ func runListen(ctx context.Context, e *env, o *listenOptions) error {
 		}
 	}
 	return nil
+}
+
+// defaultInspect is where the inspector listens unless --inspect says otherwise.
+const defaultInspect = "127.0.0.1:4041"
+
+// openInspector starts listening for the web inspector (nil with --inspect off). It binds
+// to loopback only: the page can replay deliveries, so it must never face the network.
+// When the default port is taken (another listen), a free one is used instead.
+func openInspector(e *env, o *listenOptions, cfg receiver.Config, localURL string) (*inspect.Server, net.Listener, error) {
+	if o.inspect == "off" || o.inspect == "" {
+		return nil, nil, nil
+	}
+	host, _, err := net.SplitHostPort(o.inspect)
+	if err != nil {
+		return nil, nil, usageErr(fmt.Errorf("--inspect %q: want host:port (e.g. 127.0.0.1:4041) or off", o.inspect), "")
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return nil, nil, usageErr(fmt.Errorf("--inspect %s: the inspector can replay deliveries, so it only binds to loopback (127.0.0.1, ::1, localhost)", o.inspect), "")
+	}
+	ln, err := net.Listen("tcp", o.inspect)
+	if err != nil && o.inspect == defaultInspect && errors.Is(err, syscall.EADDRINUSE) {
+		ln, err = net.Listen("tcp", net.JoinHostPort(host, "0"))
+	}
+	if err != nil {
+		return nil, nil, failErr(fmt.Errorf("inspector: cannot listen on %s: %w", o.inspect, err), "pass --inspect 127.0.0.1:PORT, or --inspect off")
+	}
+	client := e.client(o.insecure, 4)
+	replay := func(ctx context.Context, rec receiver.Record, target string, body []byte) (inspect.ReplayResult, error) {
+		if body == nil {
+			body = rec.RawBody()
+		}
+		url := localURL + rec.Path
+		if rec.Query != "" {
+			url += "?" + rec.Query
+		}
+		if target == inspect.TargetForward {
+			if cfg.ForwardTo == "" {
+				return inspect.ReplayResult{}, errors.New("listen is not forwarding: there is no app to replay to")
+			}
+			if url, err = receiver.ForwardURL(cfg.ForwardTo, rec.Path, rec.Query); err != nil {
+				return inspect.ReplayResult{}, err
+			}
+		}
+		timeout := cfg.ForwardTimeout
+		if timeout == 0 || target == inspect.TargetListener {
+			timeout = 30 * time.Second
+		}
+		req := simulate.Request{URL: url, Body: body, BasicAuth: cfg.BasicAuth, Timeout: timeout}
+		resp := simulate.Deliver(ctx, client, req)
+		ev, perr := webhook.Parse(body)
+		if perr != nil {
+			ev = &webhook.Event{}
+		}
+		v := simulate.Apply(ev, resp, cfg.Rules)
+		res := inspect.ReplayResult{Status: resp.Status, Outcome: string(v.Outcome), DurationMs: simulate.DurationMs(resp.Duration), Error: v.Reason}
+		if resp.Err != nil {
+			res.Error = simulate.Explain(resp.Err, url, timeout)
+		}
+		return res, nil
+	}
+	return inspect.New(inspect.Options{Replay: replay, ForwardTo: cfg.ForwardTo}), ln, nil
 }
 
 // openCapture opens this run's capture file (nil with --no-capture) and prunes old runs.
@@ -413,8 +500,8 @@ func openTunnel(ctx context.Context, e *env, o *listenOptions, token string) (*t
 	return t, nil
 }
 
-func writeReadyFile(name, local, public, port string) error {
-	b, _ := json.Marshal(map[string]string{"localURL": local, "publicURL": public, "port": port})
+func writeReadyFile(name string, facts map[string]string) error {
+	b, _ := json.Marshal(facts)
 	tmp := name + ".tmp"
 	if err := os.WriteFile(tmp, b, 0o644); err != nil {
 		return fmt.Errorf("--ready-file: %w", err)
@@ -426,18 +513,19 @@ func writeReadyFile(name, local, public, port string) error {
 // answering, and one goroutine prints them in order, so a slow terminal never delays
 // CometChat.
 type deliverySink struct {
-	p        *render.Printer
-	out      *bufio.Writer // stdout, flushed whenever the queue runs empty
-	json     bool
-	patterns []string
-	line     []byte
-	capture  *history.Writer // nil when not capturing
-	saveDir  string          // --save
-	failed   map[string]bool // sinks that failed once: warned about, then quiet
-	ch       chan *receiver.Delivery
-	done     chan struct{}
-	counts   map[simulate.Outcome]int
-	total    int
+	p         *render.Printer
+	out       *bufio.Writer // stdout, flushed whenever the queue runs empty
+	json      bool
+	patterns  []string
+	line      []byte
+	capture   *history.Writer // nil when not capturing
+	inspector *inspect.Server // nil with --inspect off
+	saveDir   string          // --save
+	failed    map[string]bool // sinks that failed once: warned about, then quiet
+	ch        chan *receiver.Delivery
+	done      chan struct{}
+	counts    map[simulate.Outcome]int
+	total     int
 }
 
 func newDeliverySink(p *render.Printer, out io.Writer, asJSON bool, patterns []string) *deliverySink {
@@ -470,6 +558,9 @@ func (s *deliverySink) handle(d *receiver.Delivery) {
 	rec := d.Record() // one record for every sink
 	if s.capture != nil {
 		s.check("capture", s.capture.Add(rec))
+	}
+	if s.inspector != nil {
+		s.inspector.Add(rec)
 	}
 	if s.saveDir != "" && d.Event != nil {
 		_, err := history.SaveFixture(s.saveDir, rec)

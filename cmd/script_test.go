@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/signal"
 	"strconv"
@@ -52,6 +54,7 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"waitfile": cmdWaitFile,
 			"sameline": cmdSameLine,
+			"fetch":    cmdFetch,
 		},
 	})
 }
@@ -111,5 +114,48 @@ func cmdSameLine(ts *testscript.TestScript, neg bool, args []string) {
 	a, b := value(args[2]), value(args[3])
 	if (a == b) == neg {
 		ts.Fatalf("%s of lines %s and %s: equal=%v\n%s\n%s", args[1], args[2], args[3], a == b, a, b)
+	}
+}
+
+// cmdFetch makes one HTTP request and prints "<status>" and the body on stdout:
+// fetch [-X METHOD] [-H 'Key: Value']... URL [body].
+func cmdFetch(ts *testscript.TestScript, neg bool, args []string) {
+	method, header := http.MethodGet, http.Header{}
+	for len(args) > 1 && strings.HasPrefix(args[0], "-") {
+		switch args[0] {
+		case "-X":
+			method = args[1]
+		case "-H":
+			k, v, _ := strings.Cut(args[1], ":")
+			header.Set(strings.TrimSpace(k), strings.TrimSpace(v))
+		default:
+			ts.Fatalf("fetch: unknown option %s", args[0])
+		}
+		args = args[2:]
+	}
+	if len(args) < 1 || len(args) > 2 {
+		ts.Fatalf("usage: fetch [-X METHOD] [-H 'K: V']... URL [body]")
+	}
+	var body io.Reader
+	if len(args) == 2 {
+		body = strings.NewReader(args[1])
+	}
+	req, err := http.NewRequest(method, args[0], body)
+	if err != nil {
+		ts.Fatalf("fetch: %v", err)
+	}
+	req.Header = header
+	if h := header.Get("Host"); h != "" {
+		req.Host = h
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		ts.Fatalf("fetch: %v", err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	fmt.Fprintf(ts.Stdout(), "%d\n%s\n", resp.StatusCode, b)
+	if (resp.StatusCode >= 400) != neg {
+		ts.Fatalf("fetch %s: status %d", args[0], resp.StatusCode)
 	}
 }
