@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/comethook/comethook/internal/webhook"
 	"github.com/comethook/comethook/simulate"
 )
 
@@ -42,15 +43,13 @@ func removeHopByHop(h http.Header) {
 
 // forward sends the request to the app and relays its answer. When the app cannot answer,
 // CometChat gets 502 (or 504 when it was too slow) with the reason as plain text.
+//
+// The body is forwarded before it is decoded: decoding only serves the verdict and the
+// record, so it happens after the answer is on its way back, off the latency CometChat sees.
 func (h *Handler) forward(w http.ResponseWriter, r *http.Request, d *Delivery, start time.Time) {
-	e := d.Event
-	if e == nil {
-		e = noEvent
-	}
 	if h.fwdErr != "" {
 		err := errors.New(h.fwdErr)
-		h.forwardFailed(w, d, start, http.StatusBadGateway, h.fwdErr,
-			simulate.Apply(e, simulate.Response{Err: err, Duration: time.Since(start)}, h.c.Rules))
+		h.forwardFailed(w, d, start, http.StatusBadGateway, h.fwdErr, simulate.Response{Err: err, Duration: time.Since(start)})
 		return
 	}
 	ctx := r.Context()
@@ -81,7 +80,7 @@ func (h *Handler) forward(w http.ResponseWriter, r *http.Request, d *Delivery, s
 		if resp != nil {
 			sr.Status, sr.Header = resp.StatusCode, resp.Header
 		}
-		h.forwardFailed(w, d, start, status, msg, simulate.Apply(e, sr, h.c.Rules))
+		h.forwardFailed(w, d, start, status, msg, sr)
 		return
 	}
 
@@ -100,7 +99,8 @@ func (h *Handler) forward(w http.ResponseWriter, r *http.Request, d *Delivery, s
 		_, _ = w.Write(body)
 	}
 	d.Response = Response{Status: resp.StatusCode, Header: resp.Header, Body: body, Duration: dur, Source: SourceForward}
-	d.Verdict = simulate.Apply(e, simulate.Response{Status: resp.StatusCode, Header: resp.Header, Body: body,
+	d.Event = decode(d.Body, d)
+	d.Verdict = simulate.Apply(eventOf(d), simulate.Response{Status: resp.StatusCode, Header: resp.Header, Body: body,
 		Truncated: truncated, Duration: dur}, h.c.Rules)
 	d.Outcome = d.Verdict.Outcome
 	if d.Outcome == simulate.Failed {
@@ -218,7 +218,7 @@ func bodyAllowed(status int) bool {
 }
 
 // forwardFailed answers CometChat for an app that gave no usable answer.
-func (h *Handler) forwardFailed(w http.ResponseWriter, d *Delivery, start time.Time, status int, msg string, v simulate.Verdict) {
+func (h *Handler) forwardFailed(w http.ResponseWriter, d *Delivery, start time.Time, status int, msg string, sr simulate.Response) {
 	body := []byte(msg + "\n")
 	hdr := http.Header{"Content-Type": ctText, "Content-Length": {strconv.Itoa(len(body))}}
 	wh := w.Header()
@@ -228,5 +228,16 @@ func (h *Handler) forwardFailed(w http.ResponseWriter, d *Delivery, start time.T
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 	d.Response = Response{Status: status, Header: hdr, Body: body, Duration: time.Since(start), Source: SourceForward}
+	d.Event = decode(d.Body, d)
+	v := simulate.Apply(eventOf(d), sr, h.c.Rules)
 	d.Verdict, d.Outcome, d.Error = v, v.Outcome, msg
+}
+
+// eventOf is the event Apply judges: the delivery's, or an empty one for a body that is
+// not a JSON object (so the rules for ordinary triggers apply).
+func eventOf(d *Delivery) *webhook.Event {
+	if d.Event == nil {
+		return noEvent
+	}
+	return d.Event
 }

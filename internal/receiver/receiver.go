@@ -254,11 +254,11 @@ func (h *Handler) handle(w http.ResponseWriter, r *http.Request, d *Delivery, st
 	} else if mt := mediaType(ct[0]); !strings.EqualFold(mt, "application/json") {
 		d.Warnings = append(d.Warnings, "Content-Type is "+mt+", CometChat sends application/json")
 	}
-	d.Event = decode(body, d)
 	if h.fwd != nil || h.fwdErr != "" {
-		h.forward(w, r, d, start)
+		h.forward(w, r, d, start) // decodes once the answer is written
 		return
 	}
+	d.Event = decode(body, d) // the mock answer depends on the trigger
 	h.mock(w, r, d, start)
 }
 
@@ -360,10 +360,7 @@ func (h *Handler) mock(w http.ResponseWriter, r *http.Request, d *Delivery, star
 			d.Warnings = append(d.Warnings, "the sender hung up during --delay, before the answer was sent")
 		}
 	}
-	e := d.Event
-	if e == nil {
-		e = noEvent
-	}
+	e := eventOf(d)
 	a := &h.mockOther
 	if e.Trigger == "before_message" {
 		a = &h.mockBefore
