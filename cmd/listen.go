@@ -162,7 +162,7 @@ func runListen(ctx context.Context, e *env, o *listenOptions) error {
 	out := newDeliverySink(e.p, e.streams.Out, o.json, o.triggers)
 	out.capture, out.saveDir = capture, o.save
 	cfg.Emit = out.emit
-	ins, insLn, err := openInspector(e, o, cfg, localURL)
+	ins, insLn, err := openInspector(e, o, cfg, localURL, capture)
 	if err != nil {
 		ln.Close()
 		if capture != nil {
@@ -254,7 +254,7 @@ const defaultInspect = "127.0.0.1:4041"
 // openInspector starts listening for the web inspector (nil with --inspect off). It binds
 // to loopback only: the page can replay deliveries, so it must never face the network.
 // When the default port is taken (another listen), a free one is used instead.
-func openInspector(e *env, o *listenOptions, cfg receiver.Config, localURL string) (*inspect.Server, net.Listener, error) {
+func openInspector(e *env, o *listenOptions, cfg receiver.Config, localURL string, capture *history.Writer) (*inspect.Server, net.Listener, error) {
 	if o.inspect == "off" || o.inspect == "" {
 		return nil, nil, nil
 	}
@@ -306,7 +306,15 @@ func openInspector(e *env, o *listenOptions, cfg receiver.Config, localURL strin
 		}
 		return res, nil
 	}
-	return inspect.New(inspect.Options{Replay: replay, ForwardTo: cfg.ForwardTo}), ln, nil
+	opts := inspect.Options{Replay: replay, ForwardTo: cfg.ForwardTo}
+	if capture != nil { // deliveries no longer held in memory are read back from the capture
+		file := capture.Path()
+		opts.Lookup = func(seq int64) (receiver.Record, bool) {
+			rec, _, err := history.Find(file, seq)
+			return rec, err == nil
+		}
+	}
+	return inspect.New(opts), ln, nil
 }
 
 // openCapture opens this run's capture file (nil with --no-capture) and prunes old runs.
@@ -533,11 +541,16 @@ func newDeliverySink(p *render.Printer, out io.Writer, asJSON bool, patterns []s
 	// empty: live at any rate, one write for many lines under load.
 	bw := bufio.NewWriterSize(out, 64<<10)
 	s := &deliverySink{p: p.WithOut(bw), out: bw, json: asJSON, patterns: patterns,
-		ch: make(chan *receiver.Delivery, 4096), done: make(chan struct{}), counts: map[simulate.Outcome]int{}}
+		ch: make(chan *receiver.Delivery, sinkQueue), done: make(chan struct{}), counts: map[simulate.Outcome]int{}}
 	return s
 }
 
 func (s *deliverySink) start() { go s.run() }
+
+// sinkQueue is how many answered deliveries may wait for the printer and the capture.
+// Each holds its body and decoded event (about 10 KB), so the bound is what keeps memory
+// flat in a flood; past it, handlers wait after answering, never before.
+const sinkQueue = 256
 
 func (s *deliverySink) emit(d *receiver.Delivery) { s.ch <- d }
 
@@ -560,7 +573,7 @@ func (s *deliverySink) handle(d *receiver.Delivery) {
 		s.check("capture", s.capture.Add(rec))
 	}
 	if s.inspector != nil {
-		s.inspector.Add(rec)
+		s.inspector.Add(rec, d.Event)
 	}
 	if s.saveDir != "" && d.Event != nil {
 		_, err := history.SaveFixture(s.saveDir, rec)

@@ -687,3 +687,25 @@ func BenchmarkWriterWrite(b *testing.B) {
 		}
 	}
 }
+
+func TestAddFlushesLongBursts(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "burst.jsonl")
+	w, err := Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	payload := json.RawMessage(`{"trigger":"message_sent","data":{"text":"` + strings.Repeat("x", 1000) + `"}}`)
+	for i := int64(1); i <= 200; i++ { // ~200 KB, never flushed by the caller
+		if err := w.Add(receiver.Record{Seq: i, Payload: payload}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(w.pending) >= flushAt {
+		t.Errorf("%d bytes pending: Add should write once past %d", len(w.pending), flushAt)
+	}
+	info, _ := os.Stat(path)
+	if info.Size() < 100<<10 {
+		t.Errorf("only %d bytes on disk after a 200 KB burst", info.Size())
+	}
+}

@@ -85,8 +85,14 @@ func (w *Writer) Add(r receiver.Record) error {
 	if w.pending, err = r.AppendLine(w.pending); err != nil {
 		return fmt.Errorf("capturing delivery #%d: %w", r.Seq, err)
 	}
+	if len(w.pending) >= flushAt { // a long burst: write as we go, memory stays flat
+		return w.Flush()
+	}
 	return nil
 }
+
+// flushAt is how much Add buffers before it writes by itself.
+const flushAt = 64 << 10
 
 // Flush writes the pending records in one write call.
 func (w *Writer) Flush() error {

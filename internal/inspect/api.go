@@ -61,10 +61,9 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 		}
 		limit = min(n, maxLimit)
 	}
-	recs, more, total := s.store.page(before, limit, filter{trigger: q.Get("trigger"), outcome: q.Get("outcome")})
-	items := make([]row, len(recs))
-	for i := range recs {
-		items[i] = rowOf(&recs[i], event(&recs[i]))
+	items, more, total := s.store.page(before, limit, filter{trigger: q.Get("trigger"), outcome: q.Get("outcome")})
+	if items == nil {
+		items = []row{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"items":    items,
@@ -81,6 +80,9 @@ func (s *Server) record(w http.ResponseWriter, r *http.Request) (rec receiver.Re
 		return rec, false
 	}
 	rec, ok = s.store.get(seq)
+	if !ok && s.o.Lookup != nil {
+		rec, ok = s.o.Lookup(seq)
+	}
 	if !ok {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no delivery #%d (the inspector keeps the last %d)", seq, s.o.Keep))
 	}
@@ -190,12 +192,12 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 			return
 		case <-ping.C:
 			buf.WriteString(": ping\n\n")
-		case rec := <-sub.ch:
-			writeEvent(&buf, rec, s.store.len())
+		case w := <-sub.ch:
+			writeEvent(&buf, w, s.store.len())
 			for more := true; more && buf.Len() < 256<<10; { // send what queued up in one write
 				select {
-				case rec := <-sub.ch:
-					writeEvent(&buf, rec, s.store.len())
+				case w := <-sub.ch:
+					writeEvent(&buf, w, s.store.len())
 				default:
 					more = false
 				}
@@ -211,11 +213,11 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 }
 
 // writeEvent adds a "delivery" event: the row and how many deliveries are kept.
-func writeEvent(buf *bytes.Buffer, rec receiver.Record, total int) {
+func writeEvent(buf *bytes.Buffer, w row, total int) {
 	b, err := marshal(struct {
 		Total int `json:"total"`
 		Row   row `json:"row"`
-	}{total, rowOf(&rec, event(&rec))})
+	}{total, w})
 	if err != nil {
 		return
 	}

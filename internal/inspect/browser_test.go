@@ -371,7 +371,7 @@ func TestBrowserTenThousand(t *testing.T) {
 	triggers := []string{"message_sent", "before_message", "message_delivery_receipt", "group_member_added"}
 	outcomes := []string{"delivered", "injected", "delivered", "failed", "dropped"}
 	for i := int64(1); i <= 10000; i++ {
-		s.Add(rec(i, triggers[i%4], outcomes[i%5]))
+		s.Add(rec(i, triggers[i%4], outcomes[i%5]), nil)
 	}
 	base := serveLoopback(t, s)
 
@@ -400,7 +400,7 @@ func TestBrowserTenThousand(t *testing.T) {
 	tick := time.NewTicker(10 * time.Millisecond)
 	for i := int64(10001); i <= 10200; i++ {
 		<-tick.C
-		s.Add(rec(i, triggers[i%4], outcomes[i%5]))
+		s.Add(rec(i, triggers[i%4], outcomes[i%5]), nil)
 	}
 	tick.Stop()
 	within(t, ctx, "the burst arrives", chromedp.WaitVisible(rowSel(10200)))

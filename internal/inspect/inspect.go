@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 
 	"github.com/comethook/comethook/internal/receiver"
+	"github.com/comethook/comethook/internal/webhook"
 )
 
 // Replay targets.
@@ -38,10 +39,18 @@ type Options struct {
 	Replay func(ctx context.Context, rec receiver.Record, target string, body []byte) (ReplayResult, error)
 	// ForwardTo is the app's URL, shown on the page; "" hides "Replay to your app".
 	ForwardTo string
-	// Keep is how many deliveries are kept in memory (DefaultKeep when 0); older ones drop
-	// off the list.
+	// Keep is how many deliveries the list holds (DefaultKeep when 0); older ones drop off.
 	Keep int
+	// KeepFull is how many whole records stay in memory (DefaultKeepFull when 0): the
+	// list holds a small row for each delivery, and a detail view of an older one asks
+	// Lookup (the capture file). This keeps listen's memory flat however long it runs.
+	KeepFull int
+	// Lookup finds a delivery no longer held in memory; nil when there is nowhere to look.
+	Lookup func(seq int64) (receiver.Record, bool)
 }
+
+// DefaultKeepFull is how many whole records the inspector holds by default.
+const DefaultKeepFull = 500
 
 // ReplayResult is what the page shows after a replay.
 type ReplayResult struct {
@@ -65,7 +74,7 @@ type Server struct {
 // subscriber is one open event stream. Add never waits for it: when its buffer is full the
 // record is not queued and the stream tells the page to reload instead.
 type subscriber struct {
-	ch     chan receiver.Record
+	ch     chan row
 	lagged atomic.Bool
 }
 
@@ -77,22 +86,30 @@ func New(o Options) *Server {
 	if o.Keep <= 0 {
 		o.Keep = DefaultKeep
 	}
+	if o.KeepFull <= 0 {
+		o.KeepFull = DefaultKeepFull
+	}
+	o.KeepFull = min(o.KeepFull, o.Keep) // no whole record for a delivery off the list
 	return &Server{
 		o:     o,
-		store: store{keep: o.Keep, triggers: map[string]int{}},
+		store: store{keep: o.Keep, keepFull: o.KeepFull, full: map[int64]receiver.Record{}, triggers: map[string]int{}},
 		subs:  map[*subscriber]struct{}{},
 		done:  make(chan struct{}),
 	}
 }
 
-// Add records a delivery and passes it to the open pages. It is cheap and never blocks on
-// a browser: the summary is made by each stream, not here.
-func (s *Server) Add(r receiver.Record) {
-	s.store.add(r)
+// Add records a delivery and passes it to the open pages; e is its event when the caller
+// has it decoded already (nil: decoded here from the payload). It never blocks on a browser.
+func (s *Server) Add(r receiver.Record, e *webhook.Event) {
+	if e == nil {
+		e = event(&r)
+	}
+	w := rowOf(&r, e)
+	s.store.add(r, w)
 	s.mu.Lock()
 	for sub := range s.subs {
 		select {
-		case sub.ch <- r:
+		case sub.ch <- w:
 		default:
 			sub.lagged.Store(true)
 		}
@@ -112,7 +129,7 @@ func (s *Server) Close() {
 }
 
 func (s *Server) subscribe() *subscriber {
-	sub := &subscriber{ch: make(chan receiver.Record, subscriberBuffer)}
+	sub := &subscriber{ch: make(chan row, subscriberBuffer)}
 	s.mu.Lock()
 	s.subs[sub] = struct{}{}
 	s.mu.Unlock()

@@ -93,7 +93,7 @@ func TestListPagesNewestFirst(t *testing.T) {
 		if i%2 == 0 {
 			trigger = "before_message"
 		}
-		s.Add(rec(i, trigger, outcomes[i%3]))
+		s.Add(rec(i, trigger, outcomes[i%3]), nil)
 	}
 	srv := serve(t, s)
 
@@ -143,7 +143,7 @@ func TestListPagesNewestFirst(t *testing.T) {
 func TestKeepAndLateDeliveries(t *testing.T) {
 	s := New(Options{Keep: 5})
 	for _, seq := range []int64{1, 2, 4, 3, 5, 7, 6} { // a slow answer emits #3 after #4
-		s.Add(rec(seq, fmt.Sprintf("t%d", seq), "delivered"))
+		s.Add(rec(seq, fmt.Sprintf("t%d", seq), "delivered"), nil)
 	}
 	srv := serve(t, s)
 	p := getPage(t, srv.URL+"/api/deliveries")
@@ -159,6 +159,30 @@ func TestKeepAndLateDeliveries(t *testing.T) {
 	}
 }
 
+func TestOlderRecordsComeFromLookup(t *testing.T) {
+	var asked []int64
+	s := New(Options{Keep: 5, KeepFull: 2, Lookup: func(seq int64) (receiver.Record, bool) {
+		asked = append(asked, seq)
+		return rec(seq, "from_capture", "delivered"), seq == 3
+	}})
+	for seq := int64(1); seq <= 5; seq++ {
+		s.Add(rec(seq, "message_sent", "delivered"), nil)
+	}
+	srv := serve(t, s)
+	if p := getPage(t, srv.URL+"/api/deliveries"); len(p.Items) != 5 {
+		t.Fatalf("the list keeps rows for all 5, got %d", len(p.Items))
+	}
+	if resp, b := get(t, srv.URL+"/api/deliveries/5"); resp.StatusCode != 200 || !strings.Contains(string(b), `"trigger":"message_sent"`) {
+		t.Errorf("#5 is in memory: %d %s", resp.StatusCode, b)
+	}
+	if resp, b := get(t, srv.URL+"/api/deliveries/3"); resp.StatusCode != 200 || !strings.Contains(string(b), `"trigger":"from_capture"`) {
+		t.Errorf("#3 comes from the capture: %d %s", resp.StatusCode, b)
+	}
+	if !reflect.DeepEqual(asked, []int64{3}) {
+		t.Errorf("Lookup asked for %v, want only [3]", asked)
+	}
+}
+
 // listener runs a real receiver whose deliveries go to the inspector, as listen wires them.
 type listener struct {
 	srv   *httptest.Server
@@ -170,7 +194,7 @@ func newListener(t *testing.T, s *Server, c receiver.Config) *listener {
 	l := &listener{added: make(chan int64, 100)}
 	c.Rules = simulate.DefaultRules()
 	c.Emit = func(d *receiver.Delivery) {
-		s.Add(d.Record())
+		s.Add(d.Record(), nil)
 		l.added <- d.Seq
 	}
 	h := receiver.New(c)
@@ -343,7 +367,7 @@ func TestFixtureDownload(t *testing.T) {
 	}
 
 	// A delivery without a JSON payload has no fixture.
-	s.Add(receiver.Record{Seq: 99, Method: "GET", Payload: json.RawMessage("null"), Outcome: "rejected"})
+	s.Add(receiver.Record{Seq: 99, Method: "GET", Payload: json.RawMessage("null"), Outcome: "rejected"}, nil)
 	if resp, _ := get(t, srv.URL+"/api/deliveries/99/fixture"); resp.StatusCode != http.StatusConflict {
 		t.Errorf("no payload: status %d", resp.StatusCode)
 	}
@@ -390,7 +414,7 @@ func readEvent(t *testing.T, r *bufio.Reader) (name, data string) {
 
 func TestStreamSendsNewDeliveries(t *testing.T) {
 	s := New(Options{})
-	s.Add(rec(1, "message_sent", "delivered"))
+	s.Add(rec(1, "message_sent", "delivered"), nil)
 	srv := serve(t, s)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -415,7 +439,7 @@ func TestStreamSendsNewDeliveries(t *testing.T) {
 			break
 		}
 	}
-	s.Add(rec(2, "before_message", "injected"))
+	s.Add(rec(2, "before_message", "injected"), nil)
 	name, data := readEvent(t, br)
 	var ev struct {
 		Total int `json:"total"`
@@ -446,7 +470,7 @@ func TestAddNeverWaitsForASlowPage(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		for i := int64(1); i <= subscriberBuffer+10; i++ {
-			s.Add(rec(i, "message_sent", "delivered"))
+			s.Add(rec(i, "message_sent", "delivered"), nil)
 		}
 		close(done)
 	}()
@@ -469,7 +493,7 @@ func TestRefusesOtherHostsAndOrigins(t *testing.T) {
 		mu.Unlock()
 		return ReplayResult{Status: 200, Outcome: "delivered"}, nil
 	}})
-	s.Add(rec(1, "message_sent", "delivered"))
+	s.Add(rec(1, "message_sent", "delivered"), nil)
 	srv := serve(t, s)
 	u, _ := url.Parse(srv.URL)
 	port := u.Port()
@@ -530,7 +554,7 @@ func TestRefusesOtherHostsAndOrigins(t *testing.T) {
 
 func TestSecurityHeaders(t *testing.T) {
 	s := New(Options{})
-	s.Add(rec(1, "message_sent", "delivered"))
+	s.Add(rec(1, "message_sent", "delivered"), nil)
 	srv := serve(t, s)
 	for _, path := range []string{"/", "/app.js", "/app.css", "/api/deliveries", "/api/deliveries/1", "/api/info", "/nothing"} {
 		resp, b := get(t, srv.URL+path)
@@ -586,7 +610,7 @@ func TestReplay(t *testing.T) {
 		calls = append(calls, replayCall{r.Seq, target, body})
 		return ReplayResult{Status: 201, Outcome: "injected", DurationMs: 3.25}, nil
 	}})
-	s.Add(rec(4, "before_message", "injected"))
+	s.Add(rec(4, "before_message", "injected"), nil)
 	srv := serve(t, s)
 
 	post := func(path, body string) (int, string) {
@@ -642,7 +666,7 @@ func TestReplay(t *testing.T) {
 
 	// Without --forward-to there is no app to replay to.
 	s2 := New(Options{Replay: s.o.Replay})
-	s2.Add(rec(1, "message_sent", "delivered"))
+	s2.Add(rec(1, "message_sent", "delivered"), nil)
 	srv2 := serve(t, s2)
 	resp, err := http.Post(srv2.URL+"/api/deliveries/1/replay?target=forward", "application/json", nil)
 	if err != nil {
@@ -663,7 +687,7 @@ func TestReplay(t *testing.T) {
 func TestTenThousandDeliveriesFirstPageIsSmall(t *testing.T) {
 	s := New(Options{})
 	for i := int64(1); i <= 10500; i++ {
-		s.Add(rec(i, "message_sent", "delivered"))
+		s.Add(rec(i, "message_sent", "delivered"), nil)
 	}
 	srv := serve(t, s)
 	resp, b := get(t, srv.URL+"/api/deliveries")

@@ -7,36 +7,49 @@ import (
 	"github.com/comethook/comethook/internal/receiver"
 )
 
-// store keeps the newest deliveries sorted by seq. Deliveries are emitted when their answer
-// is written, so a slow one can arrive after a later seq: add inserts in place (near the end).
+// store keeps a list row for each of the newest deliveries (small: the list pages through
+// thousands) and the whole record for the newest few (what a detail view opens). Older
+// records are read back from the capture file through Options.Lookup. Deliveries are
+// emitted when their answer is written, so a slow one can arrive after a later seq: add
+// inserts in place (near the end).
 type store struct {
 	mu       sync.RWMutex
-	keep     int
-	recs     []receiver.Record // ascending seq
-	triggers map[string]int    // trigger → deliveries kept
+	keep     int                       // rows kept
+	keepFull int                       // whole records kept
+	rows     []row                     // ascending seq
+	full     map[int64]receiver.Record // the newest keepFull records
+	order    []int64                   // seqs in full, oldest first
+	triggers map[string]int            // trigger → rows kept
 }
 
-func (st *store) add(r receiver.Record) {
+func (st *store) add(r receiver.Record, w row) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	i := len(st.recs)
-	for i > 0 && st.recs[i-1].Seq > r.Seq {
+	if _, ok := st.full[r.Seq]; !ok {
+		st.order = append(st.order, r.Seq)
+	}
+	st.full[r.Seq] = r
+	for len(st.order) > st.keepFull {
+		delete(st.full, st.order[0])
+		st.order = st.order[1:]
+	}
+	i := len(st.rows)
+	for i > 0 && st.rows[i-1].Seq > w.Seq {
 		i--
 	}
-	if i > 0 && st.recs[i-1].Seq == r.Seq { // the same delivery again: keep the newer record
-		st.forget(st.recs[i-1].Trigger)
-		st.recs[i-1] = r
-		st.triggers[r.Trigger]++
+	if i > 0 && st.rows[i-1].Seq == w.Seq { // the same delivery again: keep the newer row
+		st.forget(st.rows[i-1].Trigger)
+		st.rows[i-1] = w
+		st.triggers[w.Trigger]++
 		return
 	}
-	st.recs = append(st.recs, receiver.Record{})
-	copy(st.recs[i+1:], st.recs[i:])
-	st.recs[i] = r
-	st.triggers[r.Trigger]++
-	for len(st.recs) > st.keep {
-		st.forget(st.recs[0].Trigger)
-		st.recs[0] = receiver.Record{} // let the payload go
-		st.recs = st.recs[1:]
+	st.rows = append(st.rows, row{})
+	copy(st.rows[i+1:], st.rows[i:])
+	st.rows[i] = w
+	st.triggers[w.Trigger]++
+	for len(st.rows) > st.keep {
+		st.forget(st.rows[0].Trigger)
+		st.rows = st.rows[1:]
 	}
 }
 
@@ -49,17 +62,15 @@ func (st *store) forget(trigger string) {
 func (st *store) len() int {
 	st.mu.RLock()
 	defer st.mu.RUnlock()
-	return len(st.recs)
+	return len(st.rows)
 }
 
+// get returns a whole record still held in memory.
 func (st *store) get(seq int64) (receiver.Record, bool) {
 	st.mu.RLock()
 	defer st.mu.RUnlock()
-	i := sort.Search(len(st.recs), func(i int) bool { return st.recs[i].Seq >= seq })
-	if i < len(st.recs) && st.recs[i].Seq == seq {
-		return st.recs[i], true
-	}
-	return receiver.Record{}, false
+	r, ok := st.full[seq]
+	return r, ok
 }
 
 // filter selects deliveries; empty fields match all.
@@ -67,30 +78,30 @@ type filter struct {
 	trigger, outcome string
 }
 
-func (f filter) match(r *receiver.Record) bool {
-	return (f.trigger == "" || r.Trigger == f.trigger) && (f.outcome == "" || r.Outcome == f.outcome)
+func (f filter) match(w *row) bool {
+	return (f.trigger == "" || w.Trigger == f.trigger) && (f.outcome == "" || w.Outcome == f.outcome)
 }
 
-// page returns up to limit deliveries matching f with a seq below before (0: the newest),
+// page returns up to limit rows matching f with a seq below before (0: the newest),
 // newest first, and whether older ones match too.
-func (st *store) page(before int64, limit int, f filter) (recs []receiver.Record, more bool, total int) {
+func (st *store) page(before int64, limit int, f filter) (rows []row, more bool, total int) {
 	st.mu.RLock()
 	defer st.mu.RUnlock()
-	i := len(st.recs)
+	i := len(st.rows)
 	if before > 0 {
-		i = sort.Search(len(st.recs), func(i int) bool { return st.recs[i].Seq >= before })
+		i = sort.Search(len(st.rows), func(i int) bool { return st.rows[i].Seq >= before })
 	}
 	for i--; i >= 0; i-- {
-		if !f.match(&st.recs[i]) {
+		if !f.match(&st.rows[i]) {
 			continue
 		}
-		if len(recs) == limit {
+		if len(rows) == limit {
 			more = true
 			break
 		}
-		recs = append(recs, st.recs[i])
+		rows = append(rows, st.rows[i])
 	}
-	return recs, more, len(st.recs)
+	return rows, more, len(st.rows)
 }
 
 // triggerNames lists the triggers of the deliveries kept, sorted, for the filter.

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -901,4 +902,25 @@ func TestRecordAppendLineMatchesEncodingJSON(t *testing.T) {
 			t.Errorf("AppendLine for %q:\n got %s\nwant %s", body, got, want.String())
 		}
 	}
+}
+
+// A record must not keep its delivery alive: the inspector holds thousands of them.
+func TestRecordDoesNotPinTheDelivery(t *testing.T) {
+	d := &Delivery{Seq: 1, DuplicateOf: 1, Error: "x", Body: []byte(`{}`)}
+	collected := make(chan struct{})
+	runtime.AddCleanup(d, func(struct{}) { close(collected) }, struct{}{})
+	rec := d.Record()
+	d = nil
+	for i := 0; i < 10; i++ {
+		runtime.GC()
+		select {
+		case <-collected:
+			if *rec.DuplicateOf != 1 || *rec.Error != "x" {
+				t.Errorf("record lost its values: %v %v", *rec.DuplicateOf, *rec.Error)
+			}
+			return
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	t.Error("the delivery was not collected while its record lives: the record points into it")
 }

@@ -74,11 +74,14 @@ func (d *Delivery) Record() Record {
 		raw := string(d.Body)
 		rec.Body = &raw
 	}
-	if d.DuplicateOf > 0 {
-		rec.DuplicateOf = &d.DuplicateOf
+	// Copies, not pointers into d: a record outlives its delivery (the inspector keeps
+	// thousands), and a pointer to one field would keep the whole delivery alive, decoded
+	// event and all.
+	if dup := d.DuplicateOf; dup > 0 {
+		rec.DuplicateOf = &dup
 	}
-	if d.Error != "" {
-		rec.Error = &d.Error
+	if msg := d.Error; msg != "" {
+		rec.Error = &msg
 	}
 	return rec
 }
