@@ -40,7 +40,7 @@ outcome. 'comethook events show N' prints one whole; 'comethook replay N' sends 
 		RunE: func(c *cobra.Command, _ []string) error { return runEvents(e, o) },
 	}
 	o.bindCapture(c)
-	c.Flags().IntVarP(&o.last, "last", "n", 0, "only the last N deliveries")
+	c.Flags().IntVar(&o.last, "last", 0, "only the last N deliveries")
 	c.Flags().StringArrayVarP(&o.triggers, "trigger", "t", nil, "only these triggers (repeatable, globs like message_*)")
 	c.Flags().BoolVar(&o.json, "json", false, "print the captured records as JSON lines")
 	c.AddCommand(newEventsShowCmd(e))
@@ -51,6 +51,9 @@ outcome. 'comethook events show N' prints one whole; 'comethook replay N' sends 
 func captureFile(e *env, given string) (string, error) {
 	if given != "" {
 		return given, nil
+	}
+	if st, ok := runningListener(e); ok && st.Capture != "" {
+		return st.Capture, nil // a listen running now, maybe with its own --capture FILE
 	}
 	dir, err := captureDir(e)
 	if err != nil {
@@ -75,10 +78,11 @@ func captureDir(e *env) (string, error) {
 }
 
 func runEvents(e *env, o *eventsOptions) error {
-	for _, pat := range o.triggers {
-		if _, err := path.Match(pat, ""); err != nil {
-			return usageErr(fmt.Errorf("-t %q: bad pattern", pat), "")
-		}
+	if err := checkPatterns(o.triggers); err != nil {
+		return err
+	}
+	if o.last < 0 {
+		return usageErr(errors.New("--last must be a positive number"), "")
 	}
 	file, err := captureFile(e, o.capture)
 	if err != nil {
@@ -116,6 +120,17 @@ func runEvents(e *env, o *eventsOptions) error {
 	return nil
 }
 
+// checkPatterns rejects -t patterns that path.Match cannot use.
+func checkPatterns(patterns []string) error {
+	for _, pat := range patterns {
+		if _, err := path.Match(pat, ""); err != nil {
+			return usageErr(fmt.Errorf("-t %q: bad pattern", pat), "patterns are trigger names with * and ? (message_*)")
+		}
+	}
+	return nil
+}
+
+// matchTrigger says whether trigger matches one of the -t patterns (all when none).
 func matchTrigger(patterns []string, trigger string) bool {
 	if len(patterns) == 0 {
 		return true

@@ -43,13 +43,14 @@ func runFixturesList(e *env, asJSON bool) error {
 		System      string `json:"system"`
 		Variant     string `json:"variant,omitempty"`
 		Category    string `json:"category"`
-		Default     bool   `json:"default"`
+		Default     bool   `json:"default"` // what send picks for this trigger name without --legacy/--variant
 		Description string `json:"description"`
 		// Dedup is the deduplication key's paths (with webhook and trigger); DedupInferred
 		// says the key is comethook's heuristic, not CometChat's documented one.
 		Dedup         []string `json:"dedup,omitempty"`
 		DedupInferred bool     `json:"dedupInferred,omitempty"`
 		Unverified    bool     `json:"unverified,omitempty"`
+		shared        bool     // the trigger has other payloads: the list marks the default
 	}
 	byCategory := map[string][]row{}
 	for _, k := range fixtures.Keys() {
@@ -57,8 +58,9 @@ func runFixturesList(e *env, asJSON bool) error {
 		def, _ := fixtures.Resolve(k.Trigger, "")
 		shared := len(fixtures.Systems(k.Trigger)) > 1 || len(fixtures.Variants(k.Trigger, k.System)) > 0
 		byCategory[t.Category] = append(byCategory[t.Category], row{Trigger: k.Trigger, System: string(k.System),
-			Variant: k.Variant, Category: t.Category, Default: shared && def == k, Description: t.Description,
-			Dedup: t.Dedup, DedupInferred: t.DedupInferred, Unverified: t.Unverified})
+			Variant: k.Variant, Category: t.Category, Default: def == k, Description: t.Description,
+			shared: shared,
+			Dedup:  t.Dedup, DedupInferred: t.DedupInferred, Unverified: t.Unverified})
 	}
 	if asJSON {
 		for _, c := range webhook.Categories {
@@ -80,7 +82,7 @@ func runFixturesList(e *env, asJSON bool) error {
 			if r.Variant != "" {
 				sys += " --variant " + r.Variant
 			}
-			if r.Default {
+			if r.Default && r.shared {
 				sys += " (default)"
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Trigger, sys, r.Description)

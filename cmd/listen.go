@@ -3,6 +3,7 @@ package cmd
 import (
 	"bufio"
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,9 +13,9 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -77,7 +78,7 @@ Delivery lines go to stdout, everything else to stderr; --json prints one JSON r
 delivery instead. Ctrl-C stops it.`,
 		Example: `  comethook listen
   comethook listen --forward-to 3000/webhooks
-  NGROK_AUTHTOKEN=... comethook listen --url https://my-name.ngrok-free.app --forward-to 3000
+  comethook listen --authtoken $NGROK_AUTHTOKEN --url https://my-name.ngrok-free.app --forward-to 3000
   comethook listen --respond '{"score":0.1}' -t before_message
   comethook listen --drop --basic-auth cc:s3cret
   comethook listen --tunnel none --port 0 --json | jq .outcome`,
@@ -116,33 +117,29 @@ delivery instead. Ctrl-C stops it.`,
 }
 
 func runListen(ctx context.Context, e *env, o *listenOptions) error {
+	// Every flag is checked before anything is opened: a mistake leaves nothing behind.
 	cfg, err := o.receiverConfig(e)
 	if err != nil {
 		return err
 	}
-	for _, pat := range o.triggers {
-		if _, err := path.Match(pat, ""); err != nil {
-			return usageErr(fmt.Errorf("-t %q: bad pattern", pat), "")
+	if err := checkPatterns(o.triggers); err != nil {
+		return err
+	}
+	if o.noCapture && o.capture != "" {
+		return usageErr(errors.New("--capture and --no-capture cannot be used together"), "")
+	}
+	token, mode, err := o.tunnelMode(e)
+	if err != nil {
+		return err
+	}
+	var cas *x509.CertPool
+	if o.connectCAs != "" {
+		if cas, err = tunnel.LoadCertPool(o.connectCAs); err != nil {
+			return usageErr(fmt.Errorf("--ngrok-connect-cas: %w", err), "")
 		}
 	}
-	token := o.authtoken
-	if token == "" {
-		token = e.getenv("NGROK_AUTHTOKEN")
-	}
-	mode := o.tunnel
-	switch mode {
-	case "":
-		mode = "none"
-		if token != "" {
-			mode = "ngrok"
-		}
-	case "ngrok", "none":
-	default:
-		return usageErr(fmt.Errorf("invalid --tunnel %q: want ngrok or none", o.tunnel), "")
-	}
-	if mode == "ngrok" && token == "" {
-		return failErr(errors.New("--tunnel ngrok needs an ngrok authtoken"),
-			"set NGROK_AUTHTOKEN (get one at https://dashboard.ngrok.com/get-started/your-authtoken) or pass --authtoken; --tunnel none listens locally only")
+	if err := checkInspectAddr(o.inspect); err != nil {
+		return err
 	}
 
 	// The local listener first: a taken port is the commonest failure and the cheapest to report.
@@ -152,52 +149,63 @@ func runListen(ctx context.Context, e *env, o *listenOptions) error {
 		return listenError(addr, o.port, err)
 	}
 	localURL := "http://" + ln.Addr().String()
+	var closers []func()
+	undo := func() {
+		for i := len(closers) - 1; i >= 0; i-- {
+			closers[i]()
+		}
+	}
+	closers = append(closers, func() { ln.Close() })
+	insLn, err := listenInspector(o.inspect)
+	if err != nil {
+		undo()
+		return err
+	}
+	if insLn != nil {
+		closers = append(closers, func() { insLn.Close() })
+	}
 
-	var servers []*http.Server
+	out := newDeliverySink(e.p, e.streams.Out, o.json, o.triggers)
+	cfg.Emit = out.emit
+	h := receiver.New(cfg)
+	var tun *tunnel.Tunnel
+	if mode == "ngrok" {
+		if tun, err = openTunnel(ctx, e, o, token, cas); err != nil {
+			undo()
+			if ctx.Err() != nil {
+				return nil // Ctrl-C while connecting: the user stopped it
+			}
+			return err
+		}
+		closers = append(closers, func() { tun.Close() })
+	}
+	// The capture file last: a run that never started must not become "the latest run".
 	capture, err := openCapture(e, o)
 	if err != nil {
-		ln.Close()
+		undo()
 		return err
 	}
-	out := newDeliverySink(e.p, e.streams.Out, o.json, o.triggers)
 	out.capture, out.saveDir = capture, o.save
-	cfg.Emit = out.emit
-	ins, insLn, err := openInspector(e, o, cfg, localURL, capture)
-	if err != nil {
-		ln.Close()
-		if capture != nil {
-			capture.Close()
-		}
-		return err
+
+	servers := []*http.Server{newServer(h)}
+	go servers[0].Serve(ln)
+	if tun != nil {
+		pub := newServer(h)
+		servers = append(servers, pub)
+		go pub.Serve(tun.Listener())
 	}
-	if ins != nil {
+	b := render.Banner{LocalURL: localURL, ForwardTo: cfg.ForwardTo, MockAnswer: mockWords(cfg.Mock)}
+	if insLn != nil {
+		ins := newInspector(e, o, cfg, localURL, capture)
 		out.inspector = ins
 		insSrv := newServer(ins.Handler())
 		insSrv.RegisterOnShutdown(ins.Close) // open pages hold a live stream
 		servers = append(servers, insSrv)
 		go insSrv.Serve(insLn)
+		b.Inspect = "http://" + insLn.Addr().String()
 	}
 	out.start()
-	h := receiver.New(cfg)
-	local := newServer(h)
-	servers = append(servers, local)
-	go local.Serve(ln)
 
-	var tun *tunnel.Tunnel
-	if mode == "ngrok" {
-		tun, err = openTunnel(ctx, e, o, token)
-		if err != nil {
-			for _, s := range servers {
-				s.Close()
-			}
-			return err
-		}
-		pub := newServer(h)
-		servers = append(servers, pub)
-		go pub.Serve(tun.Listener())
-	}
-
-	b := render.Banner{LocalURL: localURL, ForwardTo: cfg.ForwardTo, MockAnswer: mockWords(cfg.Mock)}
 	if tun != nil {
 		b.PublicURL = tun.URL()
 	} else {
@@ -210,28 +218,33 @@ func runListen(ctx context.Context, e *env, o *listenOptions) error {
 	if capture != nil {
 		b.Capture = capture.Path()
 	}
-	if insLn != nil {
-		b.Inspect = "http://" + insLn.Addr().String()
-	}
 	e.p.Banner(b)
 	forget := writeListenerState(e, listenerState{PID: os.Getpid(), LocalURL: localURL, PublicURL: b.PublicURL,
 		ForwardTo: cfg.ForwardTo, Capture: b.Capture})
 	defer forget()
 	if o.readyFile != "" {
-		if err := writeReadyFile(o.readyFile, map[string]string{"localURL": localURL, "publicURL": b.PublicURL,
-			"port": strconv.Itoa(ln.Addr().(*net.TCPAddr).Port), "inspectURL": b.Inspect}); err != nil {
+		if err := writeReadyFile(o.readyFile, map[string]any{"localURL": localURL, "publicURL": b.PublicURL,
+			"port": ln.Addr().(*net.TCPAddr).Port, "inspectURL": b.Inspect}); err != nil {
 			e.p.Warn(err.Error())
 		}
 	}
 
 	<-ctx.Done()
-	// Stop accepting, let in-flight deliveries finish (bounded), close the tunnel.
+	// Stop accepting everywhere at once, let deliveries in flight finish (for up to 5 s),
+	// then cut what is left, close the tunnel and the sinks.
 	stopCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	var wg sync.WaitGroup
 	for _, s := range servers {
-		_ = s.Shutdown(stopCtx)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if s.Shutdown(stopCtx) != nil {
+				s.Close()
+			}
+		}()
 	}
-	_ = h.Wait(stopCtx)
+	wg.Wait()
 	if tun != nil {
 		_ = tun.Close()
 	}
@@ -248,30 +261,68 @@ func runListen(ctx context.Context, e *env, o *listenOptions) error {
 	return nil
 }
 
+// tunnelMode decides between ngrok and none, and finds the authtoken.
+func (o *listenOptions) tunnelMode(e *env) (token, mode string, err error) {
+	token = o.authtoken
+	if token == "" {
+		token = e.getenv("NGROK_AUTHTOKEN")
+	}
+	switch mode = o.tunnel; mode {
+	case "":
+		mode = "none"
+		if token != "" {
+			mode = "ngrok"
+		}
+	case "ngrok", "none":
+	default:
+		return "", "", usageErr(fmt.Errorf("invalid --tunnel %q: want ngrok or none", o.tunnel), "")
+	}
+	if mode == "ngrok" && token == "" {
+		return "", "", failErr(errors.New("--tunnel ngrok needs an ngrok authtoken"),
+			"set NGROK_AUTHTOKEN (get one at https://dashboard.ngrok.com/get-started/your-authtoken) or pass --authtoken; --tunnel none listens locally only")
+	}
+	return token, mode, nil
+}
+
 // defaultInspect is where the inspector listens unless --inspect says otherwise.
 const defaultInspect = "127.0.0.1:4041"
 
-// openInspector starts listening for the web inspector (nil with --inspect off). It binds
-// to loopback only: the page can replay deliveries, so it must never face the network.
-// When the default port is taken (another listen), a free one is used instead.
-func openInspector(e *env, o *listenOptions, cfg receiver.Config, localURL string, capture *history.Writer) (*inspect.Server, net.Listener, error) {
-	if o.inspect == "off" || o.inspect == "" {
-		return nil, nil, nil
+// checkInspectAddr accepts "off" or a loopback host:port. The inspector can replay
+// deliveries, so it must never face the network.
+func checkInspectAddr(a string) error {
+	if a == "off" || a == "" {
+		return nil
 	}
-	host, _, err := net.SplitHostPort(o.inspect)
+	host, _, err := net.SplitHostPort(a)
 	if err != nil {
-		return nil, nil, usageErr(fmt.Errorf("--inspect %q: want host:port (e.g. 127.0.0.1:4041) or off", o.inspect), "")
+		return usageErr(fmt.Errorf("--inspect %q: want host:port (e.g. 127.0.0.1:4041) or off", a), "")
 	}
 	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		return nil, nil, usageErr(fmt.Errorf("--inspect %s: the inspector can replay deliveries, so it only binds to loopback (127.0.0.1, ::1, localhost)", o.inspect), "")
+		return usageErr(fmt.Errorf("--inspect %s: the inspector can replay deliveries, so it only binds to loopback (127.0.0.1, ::1, localhost)", a), "")
 	}
-	ln, err := net.Listen("tcp", o.inspect)
-	if err != nil && o.inspect == defaultInspect && errors.Is(err, syscall.EADDRINUSE) {
+	return nil
+}
+
+// listenInspector opens the inspector's listener (nil with --inspect off). When the
+// default port is taken (another listen), a free one is used instead.
+func listenInspector(a string) (net.Listener, error) {
+	if a == "off" || a == "" {
+		return nil, nil
+	}
+	ln, err := net.Listen("tcp", a)
+	if err != nil && a == defaultInspect && errors.Is(err, syscall.EADDRINUSE) {
+		host, _, _ := net.SplitHostPort(a)
 		ln, err = net.Listen("tcp", net.JoinHostPort(host, "0"))
 	}
 	if err != nil {
-		return nil, nil, failErr(fmt.Errorf("inspector: cannot listen on %s: %w", o.inspect, err), "pass --inspect 127.0.0.1:PORT, or --inspect off")
+		return nil, failErr(fmt.Errorf("inspector: cannot listen on %s: %w", a, err), "pass --inspect 127.0.0.1:PORT, or --inspect off")
 	}
+	return ln, nil
+}
+
+// newInspector builds the inspector: it replays to this listener or to the app, and reads
+// deliveries it no longer holds from the capture file.
+func newInspector(e *env, o *listenOptions, cfg receiver.Config, localURL string, capture *history.Writer) *inspect.Server {
 	client := e.client(o.insecure, 4)
 	replay := func(ctx context.Context, rec receiver.Record, target string, body []byte) (inspect.ReplayResult, error) {
 		if body == nil {
@@ -281,32 +332,33 @@ func openInspector(e *env, o *listenOptions, cfg receiver.Config, localURL strin
 		if rec.Query != "" {
 			url += "?" + rec.Query
 		}
+		timeout := 30 * time.Second
 		if target == inspect.TargetForward {
 			if cfg.ForwardTo == "" {
 				return inspect.ReplayResult{}, errors.New("listen is not forwarding: there is no app to replay to")
 			}
+			var err error
 			if url, err = receiver.ForwardURL(cfg.ForwardTo, rec.Path, rec.Query); err != nil {
 				return inspect.ReplayResult{}, err
 			}
+			if cfg.ForwardTimeout > 0 {
+				timeout = cfg.ForwardTimeout
+			}
 		}
-		timeout := cfg.ForwardTimeout
-		if timeout == 0 || target == inspect.TargetListener {
-			timeout = 30 * time.Second
-		}
-		req := simulate.Request{URL: url, Body: body, BasicAuth: cfg.BasicAuth, Timeout: timeout}
-		resp := simulate.Deliver(ctx, client, req)
-		ev, perr := webhook.Parse(body)
-		if perr != nil {
+		resp := simulate.Deliver(ctx, client, simulate.Request{URL: url, Body: body, BasicAuth: cfg.BasicAuth, Timeout: timeout})
+		ev, err := webhook.Parse(body)
+		if err != nil {
 			ev = &webhook.Event{}
 		}
 		v := simulate.Apply(ev, resp, cfg.Rules)
 		res := inspect.ReplayResult{Status: resp.Status, Outcome: string(v.Outcome), DurationMs: simulate.DurationMs(resp.Duration), Error: v.Reason}
 		if resp.Err != nil {
-			res.Error = simulate.Explain(resp.Err, url, timeout)
+			res.Error = simulate.Explain(resp.Err, render.SafeURL(url), timeout)
 		}
 		return res, nil
 	}
-	opts := inspect.Options{Replay: replay, ForwardTo: cfg.ForwardTo}
+	// The page shows where listen forwards: never with the password of a user:pass@ URL.
+	opts := inspect.Options{Replay: replay, ForwardTo: render.SafeURL(cfg.ForwardTo)}
 	if capture != nil { // deliveries no longer held in memory are read back from the capture
 		file := capture.Path()
 		opts.Lookup = func(seq int64) (receiver.Record, bool) {
@@ -314,15 +366,12 @@ func openInspector(e *env, o *listenOptions, cfg receiver.Config, localURL strin
 			return rec, err == nil
 		}
 	}
-	return inspect.New(opts), ln, nil
+	return inspect.New(opts)
 }
 
 // openCapture opens this run's capture file (nil with --no-capture) and prunes old runs.
 func openCapture(e *env, o *listenOptions) (*history.Writer, error) {
 	if o.noCapture {
-		if o.capture != "" {
-			return nil, usageErr(errors.New("--capture and --no-capture cannot be used together"), "")
-		}
 		return nil, nil
 	}
 	path := o.capture
@@ -465,7 +514,7 @@ func listenError(addr string, port int, err error) error {
 	return failErr(fmt.Errorf("cannot listen on %s: %w", addr, err), "check --host")
 }
 
-func openTunnel(ctx context.Context, e *env, o *listenOptions, token string) (*tunnel.Tunnel, error) {
+func openTunnel(ctx context.Context, e *env, o *listenOptions, token string, cas *x509.CertPool) (*tunnel.Tunnel, error) {
 	opts := tunnel.Options{
 		Authtoken:      token,
 		URL:            o.url,
@@ -489,13 +538,7 @@ func openTunnel(ctx context.Context, e *env, o *listenOptions, token string) (*t
 	if e.p.Verbose {
 		opts.Logger = slog.New(slog.NewTextHandler(e.p.Err, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	if o.connectCAs != "" {
-		pool, err := tunnel.LoadCertPool(o.connectCAs)
-		if err != nil {
-			return nil, usageErr(fmt.Errorf("--ngrok-connect-cas: %w", err), "")
-		}
-		opts.ConnectCAs = pool
-	}
+	opts.ConnectCAs = cas
 	e.p.Note("starting the ngrok tunnel…")
 	t, err := tunnel.OpenNgrok(ctx, opts)
 	if err != nil {
@@ -508,7 +551,7 @@ func openTunnel(ctx context.Context, e *env, o *listenOptions, token string) (*t
 	return t, nil
 }
 
-func writeReadyFile(name string, facts map[string]string) error {
+func writeReadyFile(name string, facts map[string]any) error {
 	b, _ := json.Marshal(facts)
 	tmp := name + ".tmp"
 	if err := os.WriteFile(tmp, b, 0o644); err != nil {
@@ -530,6 +573,8 @@ type deliverySink struct {
 	inspector *inspect.Server // nil with --inspect off
 	saveDir   string          // --save
 	failed    map[string]bool // sinks that failed once: warned about, then quiet
+	mu        sync.RWMutex    // guards closed against emit
+	closed    bool
 	ch        chan *receiver.Delivery
 	done      chan struct{}
 	counts    map[simulate.Outcome]int
@@ -552,7 +597,16 @@ func (s *deliverySink) start() { go s.run() }
 // flat in a flood; past it, handlers wait after answering, never before.
 const sinkQueue = 256
 
-func (s *deliverySink) emit(d *receiver.Delivery) { s.ch <- d }
+// emit hands a delivery over; after close (a handler that outlived the shutdown) it is
+// dropped rather than sent on a closed channel.
+func (s *deliverySink) emit(d *receiver.Delivery) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return
+	}
+	s.ch <- d
+}
 
 func (s *deliverySink) run() {
 	defer close(s.done)
@@ -612,23 +666,18 @@ func (s *deliverySink) check(what string, err error) {
 }
 
 func (s *deliverySink) shown(d *receiver.Delivery) bool {
-	if len(s.patterns) == 0 {
-		return true
-	}
 	trigger := ""
 	if d.Event != nil {
 		trigger = d.Event.Trigger
 	}
-	for _, p := range s.patterns {
-		if ok, _ := path.Match(p, trigger); ok {
-			return true
-		}
-	}
-	return false
+	return matchTrigger(s.patterns, trigger)
 }
 
 func (s *deliverySink) close() {
+	s.mu.Lock()
+	s.closed = true
 	close(s.ch)
+	s.mu.Unlock()
 	<-s.done
 }
 

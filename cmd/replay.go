@@ -1,11 +1,14 @@
 package cmd
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 
 	"github.com/spf13/cobra"
 
@@ -25,7 +28,7 @@ type replayOptions struct {
 func newReplayCmd(e *env) *cobra.Command {
 	o := &replayOptions{}
 	c := &cobra.Command{
-		Use:   "replay <seq|last>",
+		Use:   "replay <seq|last> | --all [-t trigger]",
 		Short: "Send a captured delivery again",
 		Long: `Replay resends a delivery that listen captured, byte for byte (or changed with --set, with
 --fresh timestamps), to --to: by default the running listener's --forward-to app. The output,
@@ -56,6 +59,9 @@ func runReplay(c *cobra.Command, e *env, o *replayOptions, args []string) error 
 	if !o.all && len(o.triggers) > 0 {
 		return usageErr(errors.New("-t selects deliveries for --all"), "")
 	}
+	if err := checkPatterns(o.triggers); err != nil {
+		return err
+	}
 	o.send.count, o.send.concurrency = 1, 1
 	o.send.keepTimestamps = !o.fresh
 	// Without a target, each delivery goes to the running listener's app, at the path
@@ -75,12 +81,23 @@ func runReplay(c *cobra.Command, e *env, o *replayOptions, args []string) error 
 		if err != nil {
 			return err
 		}
+		skipped := 0
 		warnings, err := history.Scan(file, func(r receiver.Record) error {
-			if matchTrigger(o.triggers, r.Trigger) && r.RawBody() != nil {
-				recs = append(recs, r)
+			if !matchTrigger(o.triggers, r.Trigger) {
+				return nil
 			}
+			if string(r.Payload) == "null" || len(r.Payload) == 0 {
+				skipped++ // rejected, or not JSON: nothing CometChat would send
+				return nil
+			}
+			recs = append(recs, r)
 			return nil
 		})
+		if skipped > 0 {
+			e.p.Note(fmt.Sprintf("skipping %d captured deliveries without a JSON payload (rejected, or not JSON)", skipped))
+		}
+		// The file is in the order deliveries were answered; replay them in the order they came.
+		slices.SortStableFunc(recs, func(a, b receiver.Record) int { return cmp.Compare(a.Seq, b.Seq) })
 		for _, w := range warnings {
 			e.p.Warn(w)
 		}
@@ -100,8 +117,12 @@ func runReplay(c *cobra.Command, e *env, o *replayOptions, args []string) error 
 	failed := 0
 	for _, rec := range recs {
 		raw := rec.RawBody()
-		if raw == nil {
+		switch {
+		case raw == nil:
 			return usageErr(fmt.Errorf("delivery #%d has no body to replay (it was rejected before its body was read)", rec.Seq), "")
+		case string(rec.Payload) == "null":
+			return usageErr(fmt.Errorf("delivery #%d is not a JSON webhook, so it cannot be replayed as one", rec.Seq),
+				"'comethook events show "+strconv.FormatInt(rec.Seq, 10)+"' shows what arrived")
 		}
 		if forwardTo != "" {
 			u, err := receiver.ForwardURL(forwardTo, rec.Path, rec.Query)

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/comethook/comethook/internal/render"
+	"github.com/comethook/comethook/simulate"
 )
 
 // Build is what the binary knows about itself, set by the linker in release builds.
@@ -88,7 +89,7 @@ func (e *env) defaults() {
 		e.now = time.Now
 	}
 	if e.sleep == nil {
-		e.sleep = sleepCtx
+		e.sleep = simulate.Sleep
 	}
 	if e.client == nil {
 		e.client = newHTTPClient
@@ -117,7 +118,11 @@ func newRootCmd(e *env) *cobra.Command {
 
   comethook listen            receive webhooks (public URL through ngrok), see and answer them
   comethook send <trigger>    play CometChat's part against any endpoint
-  comethook fixtures          the bundled payload of every trigger`,
+  comethook fixtures          the bundled payload of every trigger
+  comethook events            what listen received (every run is captured)
+  comethook replay <n>        send a captured delivery again
+
+listen also serves a web inspector on http://127.0.0.1:4041.`,
 		Version:       versionString(e.build),
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -177,7 +182,9 @@ func silentFail() error { return &exitError{code: ExitFail} }
 // isCobraUsage recognises cobra's own argument and command errors.
 func isCobraUsage(err error) bool {
 	msg := err.Error()
-	for _, s := range []string{"unknown command", "unknown flag", "unknown shorthand", "accepts ", "requires at least", "flag needs an argument", "invalid argument"} {
+	// Flag and argument mistakes arrive as exitErrors (SetFlagErrorFunc, argsRange); what
+	// is left from cobra is a mistyped command.
+	for _, s := range []string{"unknown command", "unknown flag", "unknown shorthand"} {
 		if strings.Contains(msg, s) {
 			return true
 		}
@@ -206,15 +213,4 @@ func argCount(lo, hi int) string {
 		return fmt.Sprintf("%d arguments", lo)
 	}
 	return fmt.Sprintf("%d to %d arguments", lo, hi)
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

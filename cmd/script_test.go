@@ -118,10 +118,16 @@ func cmdSameLine(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 // cmdFetch makes one HTTP request and prints "<status>" and the body on stdout:
-// fetch [-X METHOD] [-H 'Key: Value']... URL [body].
+// fetch [-wait] [-X METHOD] [-H 'Key: Value']... URL [body]. With -wait it tries again
+// for up to 10 s until the status is below 400 (for what appears asynchronously).
 func cmdFetch(ts *testscript.TestScript, neg bool, args []string) {
 	method, header := http.MethodGet, http.Header{}
+	wait := false
 	for len(args) > 1 && strings.HasPrefix(args[0], "-") {
+		if args[0] == "-wait" {
+			wait, args = true, args[1:]
+			continue
+		}
 		switch args[0] {
 		case "-X":
 			method = args[1]
@@ -140,20 +146,26 @@ func cmdFetch(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 2 {
 		body = strings.NewReader(args[1])
 	}
-	req, err := http.NewRequest(method, args[0], body)
-	if err != nil {
-		ts.Fatalf("fetch: %v", err)
+	var resp *http.Response
+	var b []byte
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		req, err := http.NewRequest(method, args[0], body)
+		if err != nil {
+			ts.Fatalf("fetch: %v", err)
+		}
+		req.Header = header
+		if h := header.Get("Host"); h != "" {
+			req.Host = h
+		}
+		if resp, err = http.DefaultClient.Do(req); err != nil {
+			ts.Fatalf("fetch: %v", err)
+		}
+		b, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !wait || resp.StatusCode < 400 || time.Now().After(deadline) {
+			break
+		}
 	}
-	req.Header = header
-	if h := header.Get("Host"); h != "" {
-		req.Host = h
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		ts.Fatalf("fetch: %v", err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
 	fmt.Fprintf(ts.Stdout(), "%d\n%s\n", resp.StatusCode, b)
 	if (resp.StatusCode >= 400) != neg {
 		ts.Fatalf("fetch %s: status %d", args[0], resp.StatusCode)

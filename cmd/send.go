@@ -94,7 +94,7 @@ message's metadata, drop the message, or deliver it unchanged.
 Exit status: 0 when the endpoint answered 2xx, 1 when the delivery failed, 2 for usage errors.`,
 		Example: `  comethook send before_message --to http://localhost:3000/webhooks
   comethook send after_message my-capture.json --to :3000/webhooks --basic-auth user:pass
-  cat event.json | comethook send before_message - --to $URL --set data.data.text="spam link" --json
+  comethook send before_message - --to $URL --set data.data.text="spam link" --json < event.json
   comethook send message_sent --to 3000 --count 1000 --concurrency 20
   comethook send message_read_receipt --legacy --to 3000/hooks`,
 		Args:              argsRange(1, 2),
@@ -180,6 +180,9 @@ func sendPayload(c *cobra.Command, e *env, o *sendOptions, trig webhook.Trigger,
 	if o.rate < 0 {
 		return usageErr(errors.New("--rate cannot be negative"), "")
 	}
+	if o.count == 1 && (o.rate > 0 || o.concurrency > 1) {
+		return usageErr(errors.New("--rate and --concurrency shape a load: use them with --count N"), "")
+	}
 	if o.count > 1 && o.retry {
 		return usageErr(errors.New("--retry and --count cannot be used together"), "")
 	}
@@ -233,7 +236,7 @@ func sendPayload(c *cobra.Command, e *env, o *sendOptions, trig webhook.Trigger,
 func sendReport(ev *webhook.Event, req simulate.Request, resp simulate.Response, rules simulate.Rules, notes []string) render.SendReport {
 	v := simulate.Apply(ev, resp, rules)
 	r := render.SendReport{
-		Event: ev, URL: req.URL, Body: req.Body, Header: requestHeaders(req),
+		Event: ev, URL: req.URL, Body: req.Body, Header: simulate.RequestHeaders(req),
 		Response: resp, Verdict: v,
 		Warnings: append(append([]string{}, notes...), v.Warnings...),
 	}
@@ -312,19 +315,6 @@ func deliveryRequest(e *env, to, basicAuth string, headers []string, timeout tim
 		return req, usageErr(errors.New("--timeout cannot be negative"), "")
 	}
 	return simulate.Request{URL: u, BasicAuth: basicAuth, Header: h, Timeout: timeout}, nil
-}
-
-// requestHeaders are the headers a delivery carries, as sent.
-func requestHeaders(r simulate.Request) http.Header {
-	h := r.Header.Clone()
-	if h == nil {
-		h = http.Header{}
-	}
-	h.Set("Content-Type", "application/json")
-	if r.BasicAuth != "" {
-		h.Set("Authorization", simulate.BasicAuthHeader(r.BasicAuth))
-	}
-	return h
 }
 
 // readFixture returns the fixture's bytes and the name to use in errors: a file, stdin

@@ -81,13 +81,7 @@ func Deliver(ctx context.Context, c *http.Client, r Request) Response {
 	if err != nil {
 		return Response{Err: err}
 	}
-	for k, vs := range r.Header {
-		req.Header[k] = vs
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if r.BasicAuth != "" {
-		req.Header.Set("Authorization", BasicAuthHeader(r.BasicAuth))
-	}
+	req.Header = RequestHeaders(r)
 	start := time.Now()
 	resp, err := c.Do(req)
 	if err != nil {

@@ -58,15 +58,15 @@ func newRawClient(r Request, insecure bool) (*rawClient, bool) {
 	}
 	var h bytes.Buffer
 	h.WriteString("POST " + c.path + " HTTP/1.1\r\nHost: " + c.host + "\r\nUser-Agent: Go-http-client/1.1\r\n")
-	hdr := requestHeaderSet(r)
+	hdr := RequestHeaders(r)
 	_ = hdr.Write(&h)
 	h.WriteString("Content-Length: ")
 	c.head = h.Bytes()
 	return c, true
 }
 
-// requestHeaderSet is every header a delivery carries besides Host and Content-Length.
-func requestHeaderSet(r Request) http.Header {
+// RequestHeaders is every header a delivery carries besides Host and Content-Length.
+func RequestHeaders(r Request) http.Header {
 	h := r.Header.Clone()
 	if h == nil {
 		h = http.Header{}
@@ -97,6 +97,9 @@ func (c *rawClient) do(ctx context.Context, body []byte, timeout time.Duration) 
 			return resp
 		}
 		c.close()
+		if ctx.Err() != nil { // Ctrl-C, not the endpoint: abort set a past deadline
+			return Response{Err: ctx.Err(), TimedOut: errors.Is(ctx.Err(), context.DeadlineExceeded), Duration: time.Since(start)}
+		}
 		if reused && attempt == 0 && !isTimeout(err) {
 			continue // the server closed an idle connection: one fresh try
 		}
@@ -143,6 +146,16 @@ func (c *rawClient) roundTrip(body []byte, deadline time.Time) (Response, error)
 // and the body into a buffer the client reuses (valid until the next request). Load
 // tests only need the status and, for before_message, the body.
 func (c *rawClient) readResponse() (Response, error) {
+	for {
+		r, err := c.readOneResponse()
+		if err != nil || r.Status >= 200 || r.Status == 101 {
+			return r, err
+		}
+		// 100 Continue, 103 Early Hints: informational, the answer follows.
+	}
+}
+
+func (c *rawClient) readOneResponse() (Response, error) {
 	line, err := c.br.ReadSlice('\n')
 	if err != nil {
 		return Response{}, err
@@ -184,7 +197,7 @@ func (c *rawClient) readResponse() (Response, error) {
 	}
 	var body io.Reader
 	switch {
-	case status == 204 || status == 304 || (status >= 100 && status < 200):
+	case status == 204 || status == 304 || (status >= 100 && status < 200): // no body
 		body = bytes.NewReader(nil)
 	case chunked:
 		body = httputil.NewChunkedReader(c.br)

@@ -61,6 +61,7 @@ func TestRawClientFraming(t *testing.T) {
 		{"chunked", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"a\":\r\n3\r\n12}\r\n0\r\n\r\n", `{"a":12}`, 200},
 		{"no content", "HTTP/1.1 204 No Content\r\n\r\n", "", 204},
 		{"close-delimited HTTP/1.0", "HTTP/1.0 500 Internal Server Error\r\n\r\nboom", "boom", 500},
+		{"informational first", "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}", "{}", 200},
 		{"header case", "HTTP/1.1 201 Created\r\ncontent-LENGTH: 2\r\nconnection: Close\r\n\r\n{}", "{}", 201},
 	}
 	for _, tt := range tests {

@@ -557,8 +557,8 @@ func TestFixtureName(t *testing.T) {
 		{11, strings.Repeat("a", 100), "11-" + strings.Repeat("a", 64) + ".json"},
 	}
 	for _, c := range cases {
-		if got := FixtureName(receiver.Record{Seq: c.seq, Trigger: c.trigger}); got != c.want {
-			t.Errorf("FixtureName(%q) = %q, want %q", c.trigger, got, c.want)
+		if got := (receiver.Record{Seq: c.seq, Trigger: c.trigger}).FixtureName(); got != c.want {
+			t.Errorf("%q.FixtureName() = %q, want %q", c.trigger, got, c.want)
 		}
 	}
 }
@@ -585,8 +585,8 @@ func TestSaveFixture(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want, _ := Fixture(r); !bytes.Equal(got, want) {
-		t.Error("saved file is not Fixture(r)")
+	if want, _ := r.Fixture(); !bytes.Equal(got, want) {
+		t.Error("saved file is not r.Fixture()")
 	}
 	if _, err := SaveFixture(dir, receiver.Record{Seq: 5, Payload: json.RawMessage("null")}); err == nil {
 		t.Error("saved a delivery without a payload")
@@ -597,7 +597,7 @@ func TestSaveFixture(t *testing.T) {
 }
 
 func TestFixture(t *testing.T) {
-	got, err := Fixture(receiver.Record{Seq: 1, Payload: json.RawMessage(`{"trigger":"message_sent","z":1,"a":{"text":"<@uid:x> & <b>","n":[1,2.50,{}],"e":[]}}`)})
+	got, err := (receiver.Record{Seq: 1, Payload: json.RawMessage(`{"trigger":"message_sent","z":1,"a":{"text":"<@uid:x> & <b>","n":[1,2.50,{}],"e":[]}}`)}).Fixture()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -621,7 +621,7 @@ func TestFixture(t *testing.T) {
 
 	// The realistic payload: valid, a JSON object, the same JSON as the payload.
 	r := record(2)
-	got, err = Fixture(r)
+	got, err = r.Fixture()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -652,7 +652,7 @@ func TestFixtureErrors(t *testing.T) {
 		{"invalid", `{"a":`, "delivery #7: the payload is not valid JSON: unexpected end of JSON input"},
 	}
 	for _, c := range cases {
-		_, err := Fixture(receiver.Record{Seq: 7, Payload: json.RawMessage(c.payload)})
+		_, err := (receiver.Record{Seq: 7, Payload: json.RawMessage(c.payload)}).Fixture()
 		if err == nil || err.Error() != c.want {
 			t.Errorf("%s: err %v, want %q", c.name, err, c.want)
 		}

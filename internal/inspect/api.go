@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/comethook/comethook/internal/receiver"
+	"github.com/comethook/comethook/simulate"
 )
 
 //go:embed static
@@ -107,14 +108,14 @@ func (s *Server) fixture(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	b, ok := pretty(rec.RawBody())
-	if !ok {
+	b, err := rec.Fixture()
+	if err != nil {
 		writeError(w, http.StatusConflict, fmt.Sprintf("delivery #%d has no JSON payload to save", rec.Seq))
 		return
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("Content-Disposition", `attachment; filename="`+fixtureName(&rec)+`"`)
+	h.Set("Content-Disposition", `attachment; filename="`+rec.FixtureName()+`"`)
 	h.Set("Cache-Control", "no-store")
 	h.Set("Content-Length", strconv.Itoa(len(b)))
 	w.Write(b)
@@ -214,7 +215,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 
 // writeEvent adds a "delivery" event: the row and how many deliveries are kept.
 func writeEvent(buf *bytes.Buffer, w row, total int) {
-	b, err := marshal(struct {
+	b, err := simulate.Marshal(struct {
 		Total int `json:"total"`
 		Row   row `json:"row"`
 	}{total, w})
@@ -226,18 +227,8 @@ func writeEvent(buf *bytes.Buffer, w row, total int) {
 	buf.WriteString("\n\n")
 }
 
-func marshal(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
-}
-
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := marshal(v)
+	b, err := simulate.Marshal(v)
 	if err != nil {
 		status, b = http.StatusInternalServerError, []byte(`{"error":"could not encode the answer"}`)
 	}

@@ -376,20 +376,6 @@ func TestFixtureDownload(t *testing.T) {
 	}
 }
 
-func TestFixtureName(t *testing.T) {
-	for trigger, want := range map[string]string{
-		"message_sent":         "7-message_sent.json",
-		"":                     "7-event.json",
-		`../x"y\z`:             "7-_x_y_z.json",
-		"after_message.v2-new": "7-after_message.v2-new.json",
-	} {
-		r := receiver.Record{Seq: 7, Trigger: trigger}
-		if got := fixtureName(&r); got != want {
-			t.Errorf("fixtureName(%q) = %q, want %q", trigger, got, want)
-		}
-	}
-}
-
 // readEvent reads one server-sent event: its name and data.
 func readEvent(t *testing.T, r *bufio.Reader) (name, data string) {
 	t.Helper()

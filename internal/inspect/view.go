@@ -200,18 +200,3 @@ func pretty(body []byte) ([]byte, bool) {
 	buf.WriteByte('\n')
 	return buf.Bytes(), true
 }
-
-// fixtureName is the download's file name: <seq>-<trigger>.json, as `listen --save` names them.
-func fixtureName(r *receiver.Record) string {
-	t := strings.Map(func(c rune) rune {
-		if c < utf8.RuneSelf && (unicode.IsLetter(c) || unicode.IsDigit(c) || c == '_' || c == '-' || c == '.') {
-			return c
-		}
-		return '_'
-	}, r.Trigger)
-	t = strings.Trim(t, ".")
-	if t == "" {
-		t = "event"
-	}
-	return strings.Join([]string{itoa(r.Seq), "-", t, ".json"}, "")
-}

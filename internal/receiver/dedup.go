@@ -4,6 +4,7 @@ import (
 	"sync"
 
 	"github.com/comethook/comethook/internal/webhook"
+	"github.com/comethook/comethook/simulate"
 )
 
 // dedupWindow is how many recent events are remembered for duplicate detection:
@@ -41,7 +42,7 @@ func (s *seen) check(key string, seq int64) int64 {
 
 // markDuplicate sets DuplicateOf when an earlier delivery carried the same event.
 func (h *Handler) markDuplicate(d *Delivery) {
-	if d.Event == nil || d.Outcome == "rejected" {
+	if d.Event == nil || d.Outcome == simulate.Rejected {
 		return
 	}
 	key, inferred := webhook.DedupKey(d.Event)

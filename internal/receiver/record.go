@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/comethook/comethook/simulate"
@@ -146,4 +148,52 @@ func (r Record) AppendLine(buf []byte) ([]byte, error) {
 	buf = append(buf, line[:i+len(payloadSlot)-2]...)
 	buf = append(buf, payload...)
 	return append(buf, line[i+len(payloadSlot)-1:]...), nil
+}
+
+// maxTriggerName bounds the trigger part of a fixture's file name.
+const maxTriggerName = 64
+
+// FixtureName is the file name of the record's fixture: "<seq>-<trigger>.json", or
+// "<seq>-unknown.json" without a trigger. The trigger comes from the payload, so it is cut
+// down to lower-case letters, digits and underscores: a hostile "../../x" names no other
+// directory.
+func (r Record) FixtureName() string {
+	t := strings.Map(func(c rune) rune {
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '_':
+			return c
+		case c >= 'A' && c <= 'Z':
+			return c + 'a' - 'A'
+		}
+		return '_'
+	}, r.Trigger)
+	t = strings.Trim(t, "_")
+	if len(t) > maxTriggerName {
+		t = strings.TrimRight(t[:maxTriggerName], "_")
+	}
+	if t == "" {
+		t = "unknown"
+	}
+	return fmt.Sprintf("%d-%s.json", r.Seq, t)
+}
+
+// Fixture returns the record's payload as a fixture `comethook send` reads as it is: indented
+// by two spaces, keys in the order they arrived, strings untouched (no HTML escaping), ending
+// with a newline. It is an error when the payload is not a JSON object (the body was not JSON,
+// so there is nothing send could play).
+func (r Record) Fixture() ([]byte, error) {
+	p := bytes.TrimSpace(r.Payload)
+	if len(p) == 0 || string(p) == "null" {
+		return nil, fmt.Errorf("delivery #%d has no JSON payload to save as a fixture: its body was not JSON", r.Seq)
+	}
+	var buf bytes.Buffer
+	buf.Grow(len(p) + len(p)/2)
+	if err := json.Indent(&buf, p, "", "  "); err != nil {
+		return nil, fmt.Errorf("delivery #%d: the payload is not valid JSON: %w", r.Seq, err)
+	}
+	if p[0] != '{' {
+		return nil, fmt.Errorf("delivery #%d: the payload is not a JSON object, so send cannot play it", r.Seq)
+	}
+	buf.WriteByte('\n')
+	return buf.Bytes(), nil
 }
