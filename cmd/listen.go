@@ -627,7 +627,12 @@ func (s *deliverySink) handle(d *receiver.Delivery) {
 		s.check("capture", s.capture.Add(rec))
 	}
 	if s.inspector != nil {
-		s.inspector.Add(rec, d.Event)
+		var sum *webhook.Summary
+		if d.Event != nil {
+			v := d.Summary()
+			sum = &v
+		}
+		s.inspector.Add(rec, sum)
 	}
 	if s.saveDir != "" && d.Event != nil {
 		_, err := history.SaveFixture(s.saveDir, rec)

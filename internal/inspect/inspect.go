@@ -98,13 +98,16 @@ func New(o Options) *Server {
 	}
 }
 
-// Add records a delivery and passes it to the open pages; e is its event when the caller
-// has it decoded already (nil: decoded here from the payload). It never blocks on a browser.
-func (s *Server) Add(r receiver.Record, e *webhook.Event) {
-	if e == nil {
-		e = event(&r)
+// Add records a delivery and passes it to the open pages; sum is its summary when the
+// caller has it already (nil: worked out here from the payload). It never blocks on a browser.
+func (s *Server) Add(r receiver.Record, sum *webhook.Summary) {
+	if sum == nil {
+		if e := event(&r); e != nil {
+			v := webhook.Summarize(e)
+			sum = &v
+		}
 	}
-	w := rowOf(&r, e)
+	w := rowOf(&r, sum)
 	s.store.add(r, w)
 	s.mu.Lock()
 	for sub := range s.subs {

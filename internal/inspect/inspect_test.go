@@ -702,7 +702,7 @@ func TestRowOfRejectedAndOddText(t *testing.T) {
 	msg := "refused: wrong credentials"
 	r := receiver.Record{Seq: 3, Method: "PUT", Path: "/x", Query: "a=1", Payload: json.RawMessage("null"),
 		Response: receiver.RecordResponse{Status: 401}, Outcome: "rejected", Error: &msg}
-	w := rowOf(&r, event(&r))
+	w := rowOf(&r, nil) // no payload, so no summary
 	if w.Path != "/x?a=1" || w.Error != msg || w.Trigger != "" || w.From != "" {
 		t.Errorf("row = %+v", w)
 	}

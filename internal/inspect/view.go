@@ -46,7 +46,7 @@ func event(r *receiver.Record) *webhook.Event {
 	return e
 }
 
-func rowOf(r *receiver.Record, e *webhook.Event) row {
+func rowOf(r *receiver.Record, s *webhook.Summary) row {
 	w := row{Seq: r.Seq, ReceivedAt: r.ReceivedAt, Method: r.Method, Path: r.Path, Trigger: r.Trigger,
 		Status: r.Response.Status, Outcome: r.Outcome, DurationMs: r.Response.DurationMs,
 		Source: r.Response.Source, DuplicateOf: r.DuplicateOf}
@@ -56,8 +56,7 @@ func rowOf(r *receiver.Record, e *webhook.Event) row {
 	if r.Error != nil {
 		w.Error = clean(*r.Error)
 	}
-	if e != nil {
-		s := webhook.Summarize(e)
+	if s != nil {
 		w.From, w.To, w.By = clean(s.From), clean(s.To), clean(s.By)
 		w.Text, w.Gist = clean(s.Text), clean(s.Gist)
 	}
@@ -179,7 +178,12 @@ type detail struct {
 
 func detailOf(r receiver.Record) detail {
 	e := event(&r)
-	d := detail{Row: rowOf(&r, e), Record: r, Verdict: verdictOf(&r, e)}
+	var sum *webhook.Summary
+	if e != nil {
+		v := webhook.Summarize(e)
+		sum = &v
+	}
+	d := detail{Row: rowOf(&r, sum), Record: r, Verdict: verdictOf(&r, e)}
 	if b, ok := pretty(r.RawBody()); ok {
 		d.PayloadText = string(b)
 		d.Fixture = fixturePath(r.Seq)

@@ -92,6 +92,21 @@ type Delivery struct {
 	// trigger has none. DedupInferred says the key is comethook's guess, not CometChat's.
 	DedupKey      string
 	DedupInferred bool
+
+	summary *webhook.Summary // worked out once, by the first sink that shows it
+}
+
+// Summary is the event's gist (webhook.Summarize), worked out once for all the sinks that
+// show it. Like the rest of a delivery, it is for one goroutine at a time.
+func (d *Delivery) Summary() webhook.Summary {
+	if d.summary == nil {
+		var s webhook.Summary
+		if d.Event != nil {
+			s = webhook.Summarize(d.Event)
+		}
+		d.summary = &s
+	}
+	return *d.summary
 }
 
 // DefaultMaxBody is the body limit when Config.MaxBody is not set.

@@ -54,7 +54,7 @@ func (p *Printer) deliveryWords(d *receiver.Delivery) string {
 	st := p.st
 	var words string
 	if d.Event != nil {
-		words = st.eventWords(d.Event)
+		words = st.summaryWords(d.Event, d.Summary())
 	} else {
 		words = st.bold.Sprint(Clean(d.Method, false))
 		switch {

@@ -15,7 +15,11 @@ const textWidth = 80
 // eventWords is the one-line description of an event: trigger, webhook id, who → whom,
 // the text or gist. Every part is cleaned.
 func (st styles) eventWords(e *webhook.Event) string {
-	s := webhook.Summarize(e)
+	return st.summaryWords(e, webhook.Summarize(e))
+}
+
+// summaryWords is eventWords for a summary already worked out.
+func (st styles) summaryWords(e *webhook.Event, s webhook.Summary) string {
 	parts := []string{st.bold.Sprint(Clean(orDash(e.Trigger), false))}
 	if e.Webhook != "" {
 		parts = append(parts, st.faint.Sprint(Clean(e.Webhook, false)))
