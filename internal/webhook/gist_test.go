@@ -63,14 +63,7 @@ func TestGistShowsWhatMatters(t *testing.T) {
 			continue // the message triggers have exact expectations in TestSummarizeFixtures
 		}
 		t.Run(k.Trigger, func(t *testing.T) {
-			raw, err := fixtures.Load(k)
-			if err != nil {
-				t.Fatal(err)
-			}
-			e, err := Parse(raw)
-			if err != nil {
-				t.Fatal(err)
-			}
+			e := fixtureEvent(t, k)
 			s := Summarize(e)
 			line := strings.Join([]string{s.From, s.To, s.Gist, s.Text, s.By}, " | ")
 			for _, sub := range subs {

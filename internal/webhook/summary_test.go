@@ -36,14 +36,7 @@ func TestSummarizeFixtures(t *testing.T) {
 	for _, k := range keys {
 		seen[k] = true
 		t.Run(string(k.System)+"/"+k.Trigger, func(t *testing.T) {
-			raw, err := fixtures.Load(k)
-			if err != nil {
-				t.Fatal(err)
-			}
-			e, err := Parse(raw)
-			if err != nil {
-				t.Fatal(err)
-			}
+			e := fixtureEvent(t, k)
 			got := Summarize(e)
 			w, ok := want[k]
 			if !ok {
@@ -169,6 +162,12 @@ func TestSummarizeShapes(t *testing.T) {
 // localAt is how a summary shows the fixture's timestamp at path: "at 14:03:07", local time.
 func localAt(t *testing.T, k fixtures.Key, path string) string {
 	t.Helper()
+	return at(fixtureEvent(t, k).Payload, path)
+}
+
+// fixtureEvent loads and decodes a bundled fixture.
+func fixtureEvent(t *testing.T, k fixtures.Key) *Event {
+	t.Helper()
 	raw, err := fixtures.Load(k)
 	if err != nil {
 		t.Fatal(err)
@@ -177,5 +176,5 @@ func localAt(t *testing.T, k fixtures.Key, path string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return at(e.Payload, path)
+	return e
 }
