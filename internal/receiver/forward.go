@@ -219,7 +219,9 @@ func bodyAllowed(status int) bool {
 
 // forwardFailed answers CometChat for an app that gave no usable answer.
 func (h *Handler) forwardFailed(w http.ResponseWriter, d *Delivery, start time.Time, status int, msg string, sr simulate.Response) {
-	body := []byte(msg + "\n")
+	// The caller may be anyone on the public URL: it learns that the app failed, not where
+	// the app runs. The sentence that says what to check goes to the developer's terminal.
+	body := []byte("comethook could not get an answer from the app it forwards to: the terminal running comethook listen says why\n")
 	hdr := http.Header{"Content-Type": ctText, "Content-Length": {strconv.Itoa(len(body))}}
 	wh := w.Header()
 	for k, vs := range hdr {
