@@ -123,7 +123,22 @@ func newRootCmd(e *env) *cobra.Command {
   comethook replay <n>        send a captured delivery again
 
 listen also serves a web inspector on http://127.0.0.1:4041.`,
-		Version:       versionString(e.build),
+		Version: versionString(e.build),
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				hint := "run 'comethook --help' for the commands"
+				if s := c.SuggestionsFor(args[0]); len(s) > 0 {
+					hint = "did you mean " + strings.Join(s, ", ") + "?"
+				}
+				return usageErr(fmt.Errorf("unknown command %q", args[0]), hint)
+			}
+			return nil
+		},
+		RunE: func(c *cobra.Command, _ []string) error {
+			// Running it for this (not leaving cobra to print help) checks the global flags.
+			c.SetOut(e.p.Out)
+			return c.Help()
+		},
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(c *cobra.Command, _ []string) error {
@@ -138,6 +153,7 @@ listen also serves a web inspector on http://127.0.0.1:4041.`,
 		},
 	}
 	root.SetVersionTemplate("{{.Version}}\n")
+	root.SuggestionsMinimumDistance = 2
 	root.PersistentFlags().StringVar(&colorMode, "color", "auto", "colour output: always, never or auto")
 	root.PersistentFlags().BoolVarP(&verbose, "verbose", "v", false, "show headers, whole payloads and answers")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
