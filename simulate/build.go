@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/comethook/comethook/internal/webhook"
 )
@@ -30,6 +31,10 @@ func ParseSet(s string) (Set, error) {
 	path, val, ok := strings.Cut(s, "=")
 	if !ok || path == "" {
 		return Set{}, fmt.Errorf("--set %q: want path=value, e.g. data.data.text=\"hello\"", s)
+	}
+	if !utf8.ValidString(path) {
+		// JSON keys are text: the body would carry U+FFFD where the path has a stray byte.
+		return Set{}, fmt.Errorf("--set %q: path %q is not valid UTF-8", s, path)
 	}
 	for _, part := range strings.Split(path, ".") {
 		if part == "" {
@@ -157,7 +162,7 @@ func (t *Template) Body(now time.Time) ([]byte, error) {
 	if len(t.stamps) == 0 {
 		key = 0
 	}
-	if key == t.lastKey {
+	if t.last != nil && key == t.lastKey { // no body yet: a time before 1970 has key -1, lastKey's start
 		return t.last, nil
 	}
 	delta := now.UnixMilli() - t.latest

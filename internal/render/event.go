@@ -75,7 +75,7 @@ func (st styles) outcomeWord(o simulate.Outcome) string {
 	case simulate.Rejected:
 		return st.yellow.Sprint(string(o))
 	}
-	return st.red.Sprint(string(o))
+	return st.red.Sprint(Clean(string(o), false)) // a capture file's outcome is untrusted text
 }
 
 // Millis formats a duration for people: "4 ms", "812 ms", "2.4 s".

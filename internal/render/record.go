@@ -13,7 +13,7 @@ import (
 // RecordRow prints one captured delivery on one line (comethook events).
 func (p *Printer) RecordRow(r receiver.Record) {
 	st := p.st
-	when := r.ReceivedAt
+	when := Clean(r.ReceivedAt, false) // shown as it is when it is not a time: untrusted text
 	if t, err := time.Parse(time.RFC3339Nano, r.ReceivedAt); err == nil {
 		when = t.Local().Format(time.DateTime)
 	}
