@@ -59,6 +59,12 @@ type listenOptions struct {
 	save           string
 	inspect        string
 	rules          rulesFlags
+	// Connection timeouts (hidden flags, for tests): how long a client may take to send its
+	// headers, and how long a kept-alive connection may sit idle.
+	headerTimeout time.Duration
+	idleTimeout   time.Duration
+	stopTimeout   time.Duration // how long Ctrl-C waits for deliveries in flight
+	bodyTimeout   time.Duration
 }
 
 func newListenCmd(e *env) *cobra.Command {
@@ -113,6 +119,14 @@ delivery instead. Ctrl-C stops it.`,
 	fl.StringVar(&o.save, "save", "", "also write each event as a fixture file <seq>-<trigger>.json in this directory")
 	fl.StringVar(&o.inspect, "inspect", defaultInspect, "serve the web inspector on this loopback address, or off")
 	o.rules.bind(c)
+	fl.DurationVar(&o.headerTimeout, "read-header-timeout", defaultHeaderTimeout, "how long a client may take to send its request headers")
+	fl.DurationVar(&o.idleTimeout, "idle-timeout", defaultIdleTimeout, "how long a kept-alive connection may sit idle")
+	fl.DurationVar(&o.stopTimeout, "stop-timeout", 5*time.Second, "how long Ctrl-C waits for deliveries in flight")
+	_ = fl.MarkHidden("read-header-timeout")
+	_ = fl.MarkHidden("idle-timeout")
+	fl.DurationVar(&o.bodyTimeout, "read-body-timeout", defaultBodyTimeout, "how long a client may take to send its request body")
+	_ = fl.MarkHidden("stop-timeout")
+	_ = fl.MarkHidden("read-body-timeout")
 	return c
 }
 
@@ -187,10 +201,10 @@ func runListen(ctx context.Context, e *env, o *listenOptions) error {
 	}
 	out.capture, out.saveDir = capture, o.save
 
-	servers := []*http.Server{newServer(h)}
+	servers := []*http.Server{o.newServer(h)}
 	go servers[0].Serve(ln)
 	if tun != nil {
-		pub := newServer(h)
+		pub := o.newServer(h)
 		servers = append(servers, pub)
 		go pub.Serve(tun.Listener())
 	}
@@ -198,7 +212,7 @@ func runListen(ctx context.Context, e *env, o *listenOptions) error {
 	if insLn != nil {
 		ins := newInspector(e, o, cfg, localURL, capture)
 		out.inspector = ins
-		insSrv := newServer(ins.Handler())
+		insSrv := o.newServer(ins.Handler())
 		insSrv.RegisterOnShutdown(ins.Close) // open pages hold a live stream
 		servers = append(servers, insSrv)
 		go insSrv.Serve(insLn)
@@ -231,20 +245,26 @@ func runListen(ctx context.Context, e *env, o *listenOptions) error {
 
 	<-ctx.Done()
 	// Stop accepting everywhere at once, let deliveries in flight finish (for up to 5 s),
-	// then cut what is left, close the tunnel and the sinks.
-	stopCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	// then answer what is left 503 (recorded like any delivery), cut what still lingers,
+	// close the tunnel and the sinks.
+	stopCtx, cancel := context.WithTimeout(context.Background(), o.stopTimeout)
 	defer cancel()
 	var wg sync.WaitGroup
 	for _, s := range servers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if s.Shutdown(stopCtx) != nil {
-				s.Close()
-			}
+			_ = s.Shutdown(stopCtx)
 		}()
 	}
 	wg.Wait()
+	h.Abort()
+	abortCtx, cancelAbort := context.WithTimeout(context.Background(), time.Second)
+	_ = h.Wait(abortCtx)
+	cancelAbort()
+	for _, s := range servers {
+		_ = s.Close()
+	}
 	if tun != nil {
 		_ = tun.Close()
 	}
@@ -393,8 +413,20 @@ func openCapture(e *env, o *listenOptions) (*history.Writer, error) {
 	return w, nil
 }
 
-func newServer(h http.Handler) *http.Server {
-	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: nilLogger()}
+// Connection timeouts. CometChat sends a whole request at once, so 10 s for the headers
+// is generous and still cuts off a slow-loris client. Without an idle timeout net/http
+// would keep a kept-alive connection open for ever, and a client that sent a first
+// request and then nothing (or three bytes of the next one: the header timeout starts at
+// the fourth) would hold it until listen stops.
+const (
+	defaultHeaderTimeout = 10 * time.Second
+	defaultIdleTimeout   = 2 * time.Minute
+	// The body gets longer than the headers: up to --max-body on a slow uplink.
+	defaultBodyTimeout = 30 * time.Second
+)
+
+func (o *listenOptions) newServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: o.headerTimeout, IdleTimeout: o.idleTimeout, ErrorLog: nilLogger()}
 }
 
 func (o *listenOptions) receiverConfig(e *env) (receiver.Config, error) {
@@ -423,6 +455,7 @@ func (o *listenOptions) receiverConfig(e *env) (receiver.Config, error) {
 	cfg = receiver.Config{
 		BasicAuth:      auth,
 		MaxBody:        max,
+		BodyTimeout:    o.bodyTimeout,
 		Mock:           receiver.Mock{Status: o.status, Drop: o.drop, Delay: o.delay},
 		ForwardTimeout: o.forwardTimeout,
 		Rules:          rules,

@@ -52,7 +52,8 @@ func (h *Handler) forward(w http.ResponseWriter, r *http.Request, d *Delivery, s
 		h.forwardFailed(w, d, start, http.StatusBadGateway, h.fwdErr, simulate.Response{Err: err, Duration: time.Since(start)})
 		return
 	}
-	ctx := r.Context()
+	ctx, done := h.waitContext(r)
+	defer done()
 	if h.c.ForwardTimeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, h.c.ForwardTimeout)
@@ -64,6 +65,8 @@ func (h *Handler) forward(w http.ResponseWriter, r *http.Request, d *Delivery, s
 		timedOut := errors.Is(ctx.Err(), context.DeadlineExceeded) || os.IsTimeout(err)
 		status, msg := http.StatusBadGateway, ""
 		switch {
+		case h.stopped(r) && !timedOut:
+			status, msg = http.StatusServiceUnavailable, stoppingMsg
 		case r.Context().Err() != nil && !timedOut:
 			msg = fmt.Sprintf("CometChat closed the connection after %s, before your app answered: CometChat expects an answer within %s", dur.Round(time.Millisecond), simulate.Budget)
 		case timedOut:

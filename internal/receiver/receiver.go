@@ -17,6 +17,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -39,8 +40,11 @@ type Mock struct {
 type Config struct {
 	BasicAuth string // "user:pass"; empty = no check
 	MaxBody   int64  // default 1 MiB
-	Mock      Mock
-	ForwardTo string // full URL; empty = mock mode
+	// BodyTimeout bounds reading the body, so a client that sends it a byte at a time
+	// cannot hold a connection; 0 = no bound.
+	BodyTimeout time.Duration
+	Mock        Mock
+	ForwardTo   string // full URL; empty = mock mode
 	// ForwardTimeout bounds the app's answer; 0 waits for ever, for debugger sessions.
 	ForwardTimeout time.Duration
 	// Client forwards; nil means one that follows no redirects, uses no proxy and does not
@@ -130,6 +134,10 @@ type Handler struct {
 	// The mock answers never change, so their bytes and header values are made once.
 	mockBefore, mockOther canned
 
+	// aborted ends when listen gives up waiting for deliveries in flight (Abort).
+	aborted context.Context
+	abort   context.CancelFunc
+
 	seq      atomic.Int64
 	seen     seen
 	inflight atomic.Int64
@@ -164,6 +172,7 @@ func New(c Config) *Handler {
 		c.MaxBody = DefaultMaxBody
 	}
 	h := &Handler{c: c, status: c.Mock.Status}
+	h.aborted, h.abort = context.WithCancel(context.Background())
 	if h.status == 0 {
 		h.status = http.StatusOK
 	}
@@ -233,6 +242,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	h.handle(w, r, d, start)
 	flush(w)
+	// What the verdict noticed about the answer (over CometChat's budget, cut at
+	// simulate.MaxAnswer) is worth knowing in every sink, like the request's own warnings.
+	d.Warnings = append(d.Warnings, d.Verdict.Warnings...)
 	h.markDuplicate(d)
 	if h.c.Emit != nil {
 		h.c.Emit(d)
@@ -257,6 +269,14 @@ func (h *Handler) handle(w http.ResponseWriter, r *http.Request, d *Delivery, st
 		if errors.As(err, &tooBig) {
 			h.reject(w, d, start, http.StatusRequestEntityTooLarge, "", nil,
 				fmt.Sprintf("body larger than the %s limit: raise it with --max-body if CometChat really sends this much", sizeText(h.c.MaxBody)))
+			return
+		}
+		if os.IsTimeout(err) {
+			// Close the connection after the answer: net/http would otherwise try to read
+			// the rest of the body first, at the sender's pace.
+			w.Header()["Connection"] = []string{"close"}
+			h.reject(w, d, start, http.StatusRequestTimeout, "", nil,
+				fmt.Sprintf("the body did not arrive within %s: the sender is too slow (CometChat sends it at once)", h.c.BodyTimeout))
 			return
 		}
 		h.reject(w, d, start, http.StatusBadRequest, "", nil,
@@ -316,9 +336,21 @@ func (h *Handler) authFailure(r *http.Request) string {
 // readBody reads at most MaxBody bytes. A body with a known length is read into a buffer of
 // exactly that size: net/http already stops it at Content-Length, so only bodies of unknown
 // length need http.MaxBytesReader.
-func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) (_ []byte, err error) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return []byte{}, nil
+	}
+	if h.c.BodyTimeout > 0 {
+		// Lifted once the body is in: a handler may wait long for the app (--forward-timeout
+		// 0). Kept when it ran out, so nothing waits for the rest of that body.
+		rc := http.NewResponseController(w)
+		if rc.SetReadDeadline(time.Now().Add(h.c.BodyTimeout)) == nil {
+			defer func() {
+				if !os.IsTimeout(err) {
+					_ = rc.SetReadDeadline(time.Time{})
+				}
+			}()
+		}
 	}
 	if n := r.ContentLength; n >= 0 {
 		if n > h.c.MaxBody {
@@ -371,7 +403,14 @@ func decode(body []byte, d *Delivery) *webhook.Event {
 // mock answers with the configured status and the canned body for the trigger.
 func (h *Handler) mock(w http.ResponseWriter, r *http.Request, d *Delivery, start time.Time) {
 	if h.c.Mock.Delay > 0 {
-		if simulate.Sleep(r.Context(), h.c.Mock.Delay) != nil {
+		ctx, done := h.waitContext(r)
+		err := simulate.Sleep(ctx, h.c.Mock.Delay)
+		done()
+		if err != nil && h.stopped(r) {
+			h.reject(w, d, start, http.StatusServiceUnavailable, "", nil, stoppingMsg)
+			return
+		}
+		if err != nil {
 			d.Warnings = append(d.Warnings, "the sender hung up during --delay, before the answer was sent")
 		}
 	}
@@ -440,6 +479,26 @@ func (h *Handler) done() {
 	}
 	h.mu.Unlock()
 }
+
+// Abort makes the requests still waiting for the app (or for --delay) stop waiting and
+// answer 503 Service Unavailable, which CometChat retries: for a shutdown whose grace
+// period ran out, so that no delivery is cut without an answer or left out of the record.
+func (h *Handler) Abort() { h.abort() }
+
+// waitContext is r's context, also ended by Abort.
+func (h *Handler) waitContext(r *http.Request) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(r.Context())
+	stop := context.AfterFunc(h.aborted, cancel)
+	return ctx, func() { stop(); cancel() }
+}
+
+// stopped says whether r was aborted by Abort rather than by its sender.
+func (h *Handler) stopped(r *http.Request) bool {
+	return h.aborted.Err() != nil && r.Context().Err() == nil
+}
+
+// stoppingMsg is the record's sentence for a delivery Abort answered.
+const stoppingMsg = "listen was stopped before the answer was ready: answered 503 (CometChat retries it)"
 
 // Wait waits until no request is in flight (its Emit included), for a graceful shutdown,
 // or until ctx ends. Call it after the server has stopped accepting requests.
