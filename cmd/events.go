@@ -3,6 +3,7 @@ package cmd
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"path"
 	"strconv"
 
@@ -192,7 +193,11 @@ func findRecord(e *env, capture, which string) (receiver.Record, error) {
 		e.p.Warn(w)
 	}
 	if err != nil {
-		return rec, failErr(err, "run 'comethook events' to list them")
+		hint := "run 'comethook events' to list them"
+		if errors.Is(err, fs.ErrNotExist) {
+			hint = "" // the file itself is missing: listing it would fail the same way
+		}
+		return rec, failErr(err, hint)
 	}
 	return rec, nil
 }

@@ -1271,6 +1271,15 @@ func TestReliabilitySecretsNeverShown(t *testing.T) {
 			for _, p := range []string{"/", "/api/info", "/api/deliveries", "/app.js"} {
 				api.WriteString(l.fetchInspector(p))
 			}
+			// The replay to the listener reaches the inspector after its answer: wait for it.
+			waitFor(t, func() bool {
+				resp, err := http.Get(l.inspect + "/api/deliveries/5")
+				if err != nil {
+					return false
+				}
+				resp.Body.Close()
+				return resp.StatusCode == 200
+			})
 			for seq := 1; seq <= 5; seq++ { // 2 ok, 2 rejected, 1 again, replays
 				api.WriteString(l.fetchInspector(fmt.Sprintf("/api/deliveries/%d", seq)))
 			}

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"cmp"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -44,7 +45,7 @@ delivery (of the triggers given with -t) in order.`,
 			}
 			return argsRange(1, 1)(c, args)
 		},
-		RunE: func(c *cobra.Command, args []string) error { return runReplay(c, e, o, args) },
+		RunE: func(c *cobra.Command, args []string) error { return runReplay(c.Context(), e, o, args) },
 	}
 	o.send.bindDelivery(c)
 	fl := c.Flags()
@@ -55,7 +56,7 @@ delivery (of the triggers given with -t) in order.`,
 	return c
 }
 
-func runReplay(c *cobra.Command, e *env, o *replayOptions, args []string) error {
+func runReplay(ctx context.Context, e *env, o *replayOptions, args []string) error {
 	if !o.all && len(o.triggers) > 0 {
 		return usageErr(errors.New("-t selects deliveries for --all"), "")
 	}
@@ -132,7 +133,7 @@ func runReplay(c *cobra.Command, e *env, o *replayOptions, args []string) error 
 			o.send.to = u
 		}
 		trig, _ := webhook.Lookup(rec.Trigger, "")
-		if err := sendPayload(c, e, &o.send, trig, raw, fmt.Sprintf("captured delivery #%d", rec.Seq)); err != nil {
+		if err := sendPayload(ctx, e, &o.send, trig, raw, fmt.Sprintf("captured delivery #%d", rec.Seq)); err != nil {
 			var xe *exitError
 			if !errors.As(err, &xe) || xe.code != ExitFail || xe.err != nil {
 				return err

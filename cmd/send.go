@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -104,7 +105,7 @@ Exit status: 0 when the endpoint answered 2xx, 1 when the delivery failed, 2 for
 			if len(args) > 1 {
 				o.file = args[1]
 			}
-			return runSend(c, e, o)
+			return runSend(c.Context(), e, o)
 		},
 	}
 	o.bindDelivery(c)
@@ -135,7 +136,7 @@ func (o *sendOptions) bindDelivery(c *cobra.Command) {
 	o.rules.bind(c)
 }
 
-func runSend(c *cobra.Command, e *env, o *sendOptions) error {
+func runSend(ctx context.Context, e *env, o *sendOptions) error {
 	trig, ok := webhook.Lookup(o.trigger, systemFlag(o.legacy))
 	if !ok {
 		return unknownTrigger(o.trigger, o.legacy)
@@ -147,13 +148,12 @@ func runSend(c *cobra.Command, e *env, o *sendOptions) error {
 	if err != nil {
 		return err
 	}
-	return sendPayload(c, e, o, trig, raw, name)
+	return sendPayload(ctx, e, o, trig, raw, name)
 }
 
 // sendPayload delivers one fixture (raw, named name in errors) as trig, with everything
 // send's flags ask for: overrides, load, retries, and the report. replay shares it.
-func sendPayload(c *cobra.Command, e *env, o *sendOptions, trig webhook.Trigger, raw []byte, name string) error {
-	ctx := c.Context()
+func sendPayload(ctx context.Context, e *env, o *sendOptions, trig webhook.Trigger, raw []byte, name string) error {
 	payload, err := fixtures.Parse(name, raw)
 	if err != nil {
 		return usageErr(err, "")
@@ -195,7 +195,7 @@ func sendPayload(c *cobra.Command, e *env, o *sendOptions, trig webhook.Trigger,
 	}
 	client := e.client(o.insecure, o.concurrency)
 	if o.count > 1 {
-		return sendMany(c, e, o, tmpl, req, rules, client, notes)
+		return sendMany(ctx, e, o, tmpl, req, rules, client, notes)
 	}
 	body, err := tmpl.Body(e.now())
 	if err != nil {
@@ -255,7 +255,7 @@ func sendReport(ev *webhook.Event, req simulate.Request, resp simulate.Response,
 	return r
 }
 
-func sendMany(c *cobra.Command, e *env, o *sendOptions, tmpl *simulate.Template, req simulate.Request,
+func sendMany(ctx context.Context, e *env, o *sendOptions, tmpl *simulate.Template, req simulate.Request,
 	rules simulate.Rules, client *http.Client, notes []string) error {
 	for _, n := range notes {
 		e.p.Warn(n)
@@ -270,7 +270,7 @@ func sendMany(c *cobra.Command, e *env, o *sendOptions, tmpl *simulate.Template,
 			}
 		}
 	}
-	sum := simulate.DeliverMany(c.Context(), client, load)
+	sum := simulate.DeliverMany(ctx, client, load)
 	rec := render.NewLoadRecord(webhook.FromPayload(tmpl.Payload()).Trigger, req.URL, sum)
 	if o.json {
 		_ = render.WriteJSON(e.p.RawOut, rec)

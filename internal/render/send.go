@@ -3,7 +3,6 @@ package render
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"sort"
 	"strings"
@@ -238,8 +237,11 @@ func (p *Printer) Load(rec LoadRecord) {
 
 // Progress rewrites one status line on stderr (only call it when stderr is a terminal).
 func (p *Printer) Progress(done, failed int64, total int) {
-	fmt.Fprintf(p.Err, "\r%d/%d sent, %d failed", done, total, failed)
+	line := fmt.Sprintf("%d/%d sent, %d failed", done, total, failed)
 	if done == int64(total) {
-		io.WriteString(p.Err, "\r\033[K")
+		// Blank the line with spaces, not an erase escape: with colour off (NO_COLOR on a
+		// terminal) escapes are stripped and the line would stay.
+		line = strings.Repeat(" ", len(line)) + "\r"
 	}
+	fmt.Fprint(p.Err, "\r"+line)
 }
