@@ -834,7 +834,17 @@ func fakeNgrok(t *testing.T, token string) (*ngrokfake.Server, []string) {
 	return srv, []string{"--ngrok-connect-url", srv.ConnectAddr(), "--ngrok-connect-cas", ca, "--connect-timeout", "10s"}
 }
 
+// TestReliabilityTunnelDrops drops the tunnel twice under load. It is skipped under -race:
+// muxado (golang.ngrok.com/muxado/v2 v2.0.2, the newest), which both ngrok's agent and the
+// fake server use, has a data race when a session dies in the middle of a write:
+// session.writeFrame returns once the session is dead while its writer goroutine may still be
+// encoding the stream's one reusable DATA frame, and the stream's next write (its Close)
+// packs that frame again (stream.go:283 against frame/data.go:45). The detector reports it
+// in ngrok's goroutines, never ours. .ci/run runs this test without -race.
 func TestReliabilityTunnelDrops(t *testing.T) {
+	if raceEnabled {
+		t.Skip("a known data race inside muxado when a session drops mid-write; run without -race: go test -run TestReliabilityTunnelDrops ./cmd")
+	}
 	const n, conc = 2000, 8
 	srv, flags := fakeNgrok(t, "tok-load")
 	l := startListen(t, map[string]string{"NGROK_AUTHTOKEN": "tok-load"},
