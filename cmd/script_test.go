@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -52,9 +54,10 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"waitfile": cmdWaitFile,
-			"sameline": cmdSameLine,
-			"fetch":    cmdFetch,
+			"waitfile":  cmdWaitFile,
+			"waitlines": cmdWaitLines,
+			"sameline":  cmdSameLine,
+			"fetch":     cmdFetch,
 		},
 	})
 }
@@ -89,6 +92,32 @@ func cmdWaitFile(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("%s is not a JSON object: %v", args[0], err)
 		}
 		ts.Setenv(name, fmt.Sprint(m[field]))
+	}
+}
+
+// cmdWaitLines waits until the one file matching a glob has at least n lines: waitlines
+// glob n. A sender has its answer before listen's capture line is on disk; this waits for it.
+func cmdWaitLines(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: waitlines glob n")
+	}
+	n, err := strconv.Atoi(args[1])
+	if err != nil {
+		ts.Fatalf("waitlines: %q is not a number", args[1])
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	have := 0
+	for {
+		if m, _ := filepath.Glob(ts.MkAbs(args[0])); len(m) == 1 {
+			b, _ := os.ReadFile(m[0])
+			if have = bytes.Count(b, []byte("\n")); have >= n {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("%s has %d lines after 20s, want %d", args[0], have, n)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
