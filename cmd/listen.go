@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -554,13 +555,15 @@ func openTunnel(ctx context.Context, e *env, o *listenOptions, token string, cas
 		ConnectURL:     o.connectURL,
 		ConnectTimeout: o.connectTimeout,
 		ClientVersion:  e.build.Version,
-		Logger:         slog.New(slog.DiscardHandler),
+		// ngrok's warnings (a deprecated agent, a Go that trusts revoked CAs) are worth
+		// seeing; its errors reach the user as comethook's own sentences instead.
+		Logger: slog.New(warnHandler{p: e.p}),
 		OnEvent: func(ev tunnel.Event) {
 			switch ev.Kind {
 			case tunnel.Disconnected:
 				msg := "tunnel dropped, reconnecting…"
 				if ev.Err != nil {
-					msg = fmt.Sprintf("tunnel dropped (%s), reconnecting…", ev.Err)
+					msg = fmt.Sprintf("tunnel dropped (%s), reconnecting…", render.Clean(ev.Err.Error(), false))
 				}
 				e.p.Warn(msg)
 			case tunnel.Reconnected:
@@ -737,3 +740,38 @@ func (s *deliverySink) summary() string {
 }
 
 func nilLogger() *log.Logger { return log.New(io.Discard, "", 0) }
+
+// warnHandler shows ngrok's warnings, and only those, as comethook warnings: "ngrok: " and
+// the message with its attributes, cleaned of escape sequences (a server can send text).
+type warnHandler struct {
+	p     *render.Printer
+	attrs []slog.Attr
+}
+
+func (h warnHandler) Enabled(_ context.Context, l slog.Level) bool {
+	return l >= slog.LevelWarn && l < slog.LevelError
+}
+
+func (h warnHandler) Handle(_ context.Context, r slog.Record) error {
+	var b strings.Builder
+	b.WriteString("ngrok: ")
+	b.WriteString(r.Message)
+	add := func(a slog.Attr) bool {
+		if v := a.Value.String(); a.Key != "" && v != "" {
+			fmt.Fprintf(&b, " (%s: %s)", a.Key, v)
+		}
+		return true
+	}
+	for _, a := range h.attrs {
+		add(a)
+	}
+	r.Attrs(add)
+	h.p.Warn(render.Clean(b.String(), false))
+	return nil
+}
+
+func (h warnHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return warnHandler{p: h.p, attrs: append(slices.Clip(h.attrs), attrs...)}
+}
+
+func (h warnHandler) WithGroup(string) slog.Handler { return h }
