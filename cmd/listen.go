@@ -563,7 +563,7 @@ func openTunnel(ctx context.Context, e *env, o *listenOptions, token string, cas
 			case tunnel.Disconnected:
 				msg := "tunnel dropped, reconnecting…"
 				if ev.Err != nil {
-					msg = fmt.Sprintf("tunnel dropped (%s), reconnecting…", render.Clean(ev.Err.Error(), false))
+					msg = fmt.Sprintf("tunnel dropped (%s), reconnecting…", ev.Err)
 				}
 				e.p.Warn(msg)
 			case tunnel.Reconnected:
@@ -742,7 +742,7 @@ func (s *deliverySink) summary() string {
 func nilLogger() *log.Logger { return log.New(io.Discard, "", 0) }
 
 // warnHandler shows ngrok's warnings, and only those, as comethook warnings: "ngrok: " and
-// the message with its attributes, cleaned of escape sequences (a server can send text).
+// the message with its attributes.
 type warnHandler struct {
 	p     *render.Printer
 	attrs []slog.Attr
@@ -766,7 +766,7 @@ func (h warnHandler) Handle(_ context.Context, r slog.Record) error {
 		add(a)
 	}
 	r.Attrs(add)
-	h.p.Warn(render.Clean(b.String(), false))
+	h.p.Warn(b.String()) // Warn cleans the text
 	return nil
 }
 

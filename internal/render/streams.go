@@ -126,24 +126,26 @@ func (p *Printer) WithOut(w io.Writer) *Printer {
 	return &q
 }
 
-// Errorf prints "error: ..." on stderr, then each hint on its own line.
+// Errorf prints "error: ..." on stderr, then each hint on its own line. Messages often
+// quote what the user or a server gave (a path, a URL, an error from ngrok), so their text
+// is cleaned of escape sequences even when the stream keeps colour.
 func (p *Printer) Errorf(msg string, hints ...string) {
-	fmt.Fprintf(p.Err, "%s %s\n", p.est.red.Sprint("error:"), msg)
+	fmt.Fprintf(p.Err, "%s %s\n", p.est.red.Sprint("error:"), Clean(msg, true))
 	for _, h := range hints {
 		if h != "" {
-			fmt.Fprintf(p.Err, "%s %s\n", p.est.faint.Sprint("hint:"), h)
+			fmt.Fprintf(p.Err, "%s %s\n", p.est.faint.Sprint("hint:"), Clean(h, true))
 		}
 	}
 }
 
-// Warn prints "warning: ..." on stderr.
+// Warn prints "warning: ..." on stderr, cleaned like Errorf.
 func (p *Printer) Warn(msg string) {
-	fmt.Fprintf(p.Err, "%s %s\n", p.est.yellow.Sprint("warning:"), msg)
+	fmt.Fprintf(p.Err, "%s %s\n", p.est.yellow.Sprint("warning:"), Clean(msg, true))
 }
 
-// Note prints a faint remark on stderr.
+// Note prints a faint remark on stderr, cleaned like Errorf.
 func (p *Printer) Note(msg string) {
-	fmt.Fprintf(p.Err, "%s\n", p.est.faint.Sprint(msg))
+	fmt.Fprintf(p.Err, "%s\n", p.est.faint.Sprint(Clean(msg, true)))
 }
 
 // Say prints conversation on stderr.

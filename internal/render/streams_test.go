@@ -123,4 +123,21 @@ func TestPrinterConversation(t *testing.T) {
 	if !strings.Contains(errb.String(), "error: bad") || !strings.Contains(errb.String(), "warning: bad") {
 		t.Errorf("stderr lost the words: %q", errb.String())
 	}
+
+	// With colour, the words are styled but the text they carry is not obeyed.
+	p, _, errb = testPrinter(true)
+	p.Errorf(hostile, hostile)
+	p.Warn(hostile)
+	p.Note(hostile)
+	for _, line := range strings.Split(strings.TrimSpace(errb.String()), "\n") {
+		if plain := stripSGR(line); strings.ContainsRune(plain, '\x1b') || strings.ContainsRune(plain, '\a') {
+			t.Errorf("colour on: hostile text reached the terminal: %q", line)
+		}
+	}
+	if n := strings.Count(errb.String(), "\n"); n != 4 {
+		t.Errorf("colour on: %d lines, want 4 (error, hint, warning, note)", n)
+	}
 }
+
+// stripSGR removes colour sequences (ESC [ … m), the only escapes the printer itself writes.
+func stripSGR(s string) string { return sgr.ReplaceAllString(s, "") }
