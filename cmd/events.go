@@ -109,7 +109,7 @@ func runEvents(e *env, o *eventsOptions) error {
 		recs = recs[len(recs)-o.last:]
 	}
 	if !o.json {
-		e.p.Note(fmt.Sprintf("%s: %d deliveries", file, len(recs)))
+		e.p.Note(file + ": " + deliveries(len(recs)))
 	}
 	for _, r := range recs {
 		if o.json {

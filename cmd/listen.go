@@ -492,16 +492,16 @@ func (o *listenOptions) receiverConfig(e *env) (receiver.Config, error) {
 // readRespond reads --respond: inline JSON or @file. It must be JSON: an answer that is
 // not is better tested against a real endpoint with comethook send.
 func readRespond(v string) ([]byte, error) {
-	body := []byte(v)
+	body, what := []byte(v), "--respond"
 	if name, ok := strings.CutPrefix(v, "@"); ok {
 		b, err := os.ReadFile(name)
 		if err != nil {
 			return nil, fmt.Errorf("--respond: %w", err)
 		}
-		body = b
+		body, what = b, "--respond "+v
 	}
 	if !json.Valid(body) {
-		return nil, fmt.Errorf("--respond: not valid JSON: %s", render.Shorten(string(body), 60))
+		return nil, fmt.Errorf("%s: not valid JSON: %s", what, render.Shorten(string(body), 60))
 	}
 	return body, nil
 }
@@ -732,11 +732,15 @@ func (s *deliverySink) summary() string {
 			words = append(words, fmt.Sprintf("%d %s", n, o))
 		}
 	}
-	plural := "deliveries"
-	if s.total == 1 {
-		plural = "delivery"
+	return fmt.Sprintf("Stopped. %s: %s.", deliveries(s.total), strings.Join(words, ", "))
+}
+
+// deliveries counts: "1 delivery", "2 deliveries".
+func deliveries[N int | int64](n N) string {
+	if n == 1 {
+		return "1 delivery"
 	}
-	return fmt.Sprintf("Stopped. %d %s: %s.", s.total, plural, strings.Join(words, ", "))
+	return fmt.Sprintf("%d deliveries", n)
 }
 
 func nilLogger() *log.Logger { return log.New(io.Discard, "", 0) }

@@ -95,7 +95,7 @@ func runReplay(ctx context.Context, e *env, o *replayOptions, args []string) err
 			return nil
 		})
 		if skipped > 0 {
-			e.p.Note(fmt.Sprintf("skipping %d captured deliveries without a JSON payload (rejected, or not JSON)", skipped))
+			e.p.Note(fmt.Sprintf("skipping %s captured without a JSON payload (rejected, or not JSON)", deliveries(skipped)))
 		}
 		// The file is in the order deliveries were answered; replay them in the order they came.
 		slices.SortStableFunc(recs, func(a, b receiver.Record) int { return cmp.Compare(a.Seq, b.Seq) })
