@@ -1162,7 +1162,10 @@ func TestReliabilityShutdownMockDelay(t *testing.T) {
 // TestReliabilitySecondInterrupt: main.go stops at the first Ctrl-C, gracefully, and
 // dies at the second. The binary is built with the test binary's own flags (-race or
 // not), so every package comes from the build cache and only the link costs time.
-func TestReliabilitySecondInterrupt(t *testing.T) {
+// realBinary builds the comethook binary (with -race when the tests have it) into a
+// temporary directory, for the tests that send it real signals. The second build is a link.
+func realBinary(t *testing.T) string {
+	t.Helper()
 	if testing.Short() || runtime.GOOS == "windows" {
 		t.Skip("builds the comethook binary; signals are Unix")
 	}
@@ -1170,8 +1173,7 @@ func TestReliabilitySecondInterrupt(t *testing.T) {
 	if err != nil {
 		t.Skip("no go command")
 	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "comethook")
+	bin := filepath.Join(t.TempDir(), "comethook")
 	build := []string{"build", "-o", bin}
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, s := range bi.Settings {
@@ -1180,28 +1182,39 @@ func TestReliabilitySecondInterrupt(t *testing.T) {
 			}
 		}
 	}
-	b := exec.Command(goBin, append(build, "..")...)
-	if out, err := b.CombinedOutput(); err != nil {
+	if out, err := exec.Command(goBin, append(build, "..")...).CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
+	return bin
+}
+
+// startReal runs the real binary's listen with args (plus --port 0 and a ready file) and
+// returns it running, its local URL, its stderr and a channel that receives Wait's result.
+func startReal(t *testing.T, args ...string) (*exec.Cmd, string, *syncBuffer, chan error) {
+	t.Helper()
+	bin, dir := realBinary(t), t.TempDir()
 	ready := filepath.Join(dir, "ready.json")
-	var stderr syncBuffer
-	p := exec.Command(bin, "listen", "--port", "0", "--tunnel", "none", "--no-capture", "--inspect", "off",
-		"--delay", "1m", "--ready-file", ready)
-	p.Env = append(os.Environ(), "COMETHOOK_CAPTURE_DIR="+dir)
-	p.Stderr = &stderr
+	stderr := &syncBuffer{}
+	p := exec.Command(bin, append([]string{"listen", "--port", "0", "--tunnel", "none", "--inspect", "off", "--ready-file", ready}, args...)...)
+	p.Env = append(os.Environ(), "COMETHOOK_CAPTURE_DIR="+dir, "NGROK_AUTHTOKEN=")
+	p.Stderr = stderr
 	if err := p.Start(); err != nil {
 		t.Fatal(err)
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- p.Wait() }()
-	defer p.Process.Kill()
+	t.Cleanup(func() { p.Process.Kill() })
 	var local string
 	waitFor(t, func() bool {
 		b, _ := os.ReadFile(ready)
 		var r struct{ LocalURL string }
 		return json.Unmarshal(b, &r) == nil && r.LocalURL != "" && func() bool { local = r.LocalURL; return true }()
 	})
+	return p, local, stderr, exited
+}
+
+func TestReliabilitySecondInterrupt(t *testing.T) {
+	p, local, stderr, exited := startReal(t, "--no-capture", "--delay", "1m")
 	// A delivery in flight (answered after a minute) keeps the first Ctrl-C waiting.
 	go do(newClient(1), local, post{path: "/slow", body: message("slow", "x")})
 	waitFor(t, func() bool { return strings.Contains(stderr.String(), "Ready") })
@@ -1417,5 +1430,37 @@ func TestReliabilityAuth(t *testing.T) {
 		if a := r.Headers["Authorization"]; a != "" && strings.Contains(a, b64("cc:s3cret")) {
 			t.Errorf("%s: Authorization recorded unmasked: %q", tc.name, a)
 		}
+	}
+}
+
+// SIGTERM (what a service manager or `docker stop` sends) ends listen like Ctrl-C: the
+// summary, the capture complete, exit 0.
+func TestReliabilitySIGTERM(t *testing.T) {
+	capture := filepath.Join(t.TempDir(), "run.jsonl")
+	p, local, stderr, exited := startReal(t, "--capture", capture)
+	c := newClient(1)
+	for _, id := range []string{"t1", "t2"} {
+		if s, b := do(c, local, post{path: "/", body: message(id, "x")}); s != 200 {
+			t.Fatalf("%s: %d %s", id, s, b)
+		}
+	}
+	p.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("after SIGTERM: %v, want exit 0\n%s", err, stderr.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("listen did not stop on SIGTERM")
+	}
+	if !strings.Contains(stderr.String(), "Stopped. 2 deliveries: 2 delivered.") {
+		t.Errorf("no summary after SIGTERM:\n%s", stderr.String())
+	}
+	var ids []string
+	if _, err := history.Scan(capture, func(r receiver.Record) error { ids = append(ids, messageID(r)); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(ids, ",") != "t1,t2" {
+		t.Errorf("capture after SIGTERM holds %v, want t1,t2", ids)
 	}
 }
