@@ -6,12 +6,14 @@ import (
 	"io/fs"
 	"path"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/comethook/comethook/internal/history"
 	"github.com/comethook/comethook/internal/receiver"
 	"github.com/comethook/comethook/internal/render"
+	"github.com/comethook/comethook/internal/webhook"
 )
 
 type eventsOptions struct {
@@ -79,7 +81,7 @@ func captureDir(e *env) (string, error) {
 }
 
 func runEvents(e *env, o *eventsOptions) error {
-	if err := checkPatterns(o.triggers); err != nil {
+	if err := checkPatterns(e.p, o.triggers); err != nil {
 		return err
 	}
 	if o.last < 0 {
@@ -122,13 +124,33 @@ func runEvents(e *env, o *eventsOptions) error {
 }
 
 // checkPatterns rejects -t patterns that path.Match cannot use.
-func checkPatterns(patterns []string) error {
+func checkPatterns(p *render.Printer, patterns []string) error {
 	for _, pat := range patterns {
 		if _, err := path.Match(pat, ""); err != nil {
 			return usageErr(fmt.Errorf("-t %q: bad pattern", pat), "patterns are trigger names with * and ? (message_*)")
 		}
 	}
+	// A typo would otherwise filter everything out in silence. A warning, not an error:
+	// a trigger newer than this catalogue is still matched.
+	for _, pat := range patterns {
+		if !matchesKnownTrigger(pat) {
+			msg := fmt.Sprintf("-t %q matches no trigger CometChat sends", pat)
+			if s := webhook.Suggest(pat); len(s) > 0 {
+				msg += ": did you mean " + strings.Join(s, ", ") + "?"
+			}
+			p.Warn(msg)
+		}
+	}
 	return nil
+}
+
+func matchesKnownTrigger(pat string) bool {
+	for _, t := range webhook.Catalogue() {
+		if matchTrigger([]string{pat}, t.Name) || matchTrigger([]string{pat}, t.PayloadTrigger()) {
+			return true
+		}
+	}
+	return false
 }
 
 // matchTrigger says whether trigger matches one of the -t patterns (all when none).

@@ -106,7 +106,7 @@ delivery instead. Ctrl-C stops it.`,
 	fl.StringVarP(&o.forwardTo, "forward-to", "f", "", "forward every webhook to your app: URL, or 3000, 3000/path, :3000/path, /path for localhost")
 	fl.DurationVar(&o.forwardTimeout, "forward-timeout", simulate.Budget, "how long your app may take (CometChat's budget is 2s); 0 waits for ever, for debugger sessions")
 	fl.BoolVar(&o.insecure, "insecure", false, "accept a self-signed certificate from the --forward-to app")
-	fl.StringArrayVarP(&o.triggers, "trigger", "t", nil, "show only these triggers (repeatable, globs like message_*); everything is still answered")
+	fl.StringArrayVarP(&o.triggers, "trigger", "t", nil, "show only these triggers (repeatable, globs like message_*); everything is still answered, and rejected requests always show")
 	fl.StringVar(&o.tunnel, "tunnel", "", "ngrok or none (default: ngrok when an authtoken is set, else none)")
 	fl.StringVar(&o.authtoken, "authtoken", "", "ngrok authtoken (or $NGROK_AUTHTOKEN)")
 	fl.StringVar(&o.url, "url", "", "ngrok URL to use: your reserved or free static domain, so the dashboard URL survives restarts")
@@ -137,7 +137,7 @@ func runListen(ctx context.Context, e *env, o *listenOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := checkPatterns(o.triggers); err != nil {
+	if err := checkPatterns(e.p, o.triggers); err != nil {
 		return err
 	}
 	if o.noCapture && o.capture != "" {
@@ -707,11 +707,12 @@ func (s *deliverySink) check(what string, err error) {
 }
 
 func (s *deliverySink) shown(d *receiver.Delivery) bool {
-	trigger := ""
-	if d.Event != nil {
-		trigger = d.Event.Trigger
+	// What needs attention is shown whatever the filter: a rejected request (a wrong
+	// password in the dashboard, say) and a body that is not a webhook.
+	if d.Event == nil || d.Event.Trigger == "" || d.Outcome == simulate.Rejected {
+		return true
 	}
-	return matchTrigger(s.patterns, trigger)
+	return matchTrigger(s.patterns, d.Event.Trigger)
 }
 
 func (s *deliverySink) close() {

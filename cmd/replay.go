@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -60,7 +61,7 @@ func runReplay(ctx context.Context, e *env, o *replayOptions, args []string) err
 	if !o.all && len(o.triggers) > 0 {
 		return usageErr(errors.New("-t selects deliveries for --all"), "")
 	}
-	if err := checkPatterns(o.triggers); err != nil {
+	if err := checkPatterns(e.p, o.triggers); err != nil {
 		return err
 	}
 	o.send.count, o.send.concurrency = 1, 1
@@ -82,8 +83,9 @@ func runReplay(ctx context.Context, e *env, o *replayOptions, args []string) err
 		if err != nil {
 			return err
 		}
-		skipped := 0
+		skipped, total := 0, 0
 		warnings, err := history.Scan(file, func(r receiver.Record) error {
+			total++
 			if !matchTrigger(o.triggers, r.Trigger) {
 				return nil
 			}
@@ -106,6 +108,10 @@ func runReplay(ctx context.Context, e *env, o *replayOptions, args []string) err
 			return failErr(err, "")
 		}
 		if len(recs) == 0 {
+			if len(o.triggers) > 0 && total > skipped {
+				return failErr(fmt.Errorf("none of the %s in %s matches -t %s", deliveries(total), file, strings.Join(o.triggers, ", ")),
+					"'comethook events --capture "+file+"' lists their triggers")
+			}
 			return failErr(fmt.Errorf("no captured deliveries to replay in %s", file), "")
 		}
 	} else {
