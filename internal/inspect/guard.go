@@ -14,7 +14,8 @@ const csp = "default-src 'self'; base-uri 'none'; form-action 'none'; frame-ance
 
 // guard sets the security headers and refuses what a local page should never get: a Host
 // that is not the inspector's loopback address (a DNS-rebinding attack names the attacker's
-// domain) and a state-changing request from another origin (a cross-site replay).
+// domain) and a request from another origin (a cross-site replay, or a page reading the
+// deliveries), but for a link followed to it.
 func guard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
@@ -27,7 +28,7 @@ func guard(next http.Handler) http.Handler {
 			http.Error(w, "forbidden: the inspector answers only to its own loopback address (127.0.0.1, localhost or [::1] and its port)", http.StatusForbidden)
 			return
 		}
-		if r.Method != http.MethodGet && r.Method != http.MethodHead && !sameOrigin(r) {
+		if !sameOrigin(r) && !navigation(r) {
 			http.Error(w, "forbidden: cross-origin request", http.StatusForbidden)
 			return
 		}
@@ -57,8 +58,16 @@ func ownHost(r *http.Request) bool {
 	return port == strconv.Itoa(addr.Port)
 }
 
-// sameOrigin says whether a state-changing request comes from the inspector's own page.
-// Browsers send Origin with every cross-origin POST; Sec-Fetch-Site covers the rest.
+// navigation says whether r is a browser opening a page (a link followed from elsewhere):
+// allowed from anywhere, as it shows nothing to the page that linked it.
+func navigation(r *http.Request) bool {
+	return (r.Method == http.MethodGet || r.Method == http.MethodHead) &&
+		r.Header.Get("Origin") == "" && r.Header.Get("Sec-Fetch-Mode") == "navigate"
+}
+
+// sameOrigin says whether a request comes from the inspector's own page (or from no page:
+// curl). Browsers send Origin with every cross-origin fetch and POST; Sec-Fetch-Site covers
+// the rest.
 func sameOrigin(r *http.Request) bool {
 	if o := r.Header.Get("Origin"); o != "" {
 		u, err := url.Parse(o)

@@ -495,8 +495,9 @@ func TestRefusesOtherHostsAndOrigins(t *testing.T) {
 		if origin != "" {
 			req.Header.Set("Origin", origin)
 		}
-		if fetchSite != "" {
-			req.Header.Set("Sec-Fetch-Site", fetchSite)
+		if site, mode, _ := strings.Cut(fetchSite, "/"); site != "" {
+			req.Header.Set("Sec-Fetch-Site", site)
+			req.Header.Set("Sec-Fetch-Mode", mode)
 		}
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -519,13 +520,20 @@ func TestRefusesOtherHostsAndOrigins(t *testing.T) {
 		{"GET", "127.0.0.1.nip.io:" + port, "", "", 403},
 		{"GET", "127.0.0.1:1", "", "", 403},
 		{"GET", "localhost", "", "", 403},
+		{"GET", "127.0.0.1:" + port, "http://evil.com", "", 403},                          // a page's fetch
+		{"GET", "127.0.0.1:" + port, "", "cross-site/cors", 403},                          // the same, by Sec-Fetch
+		{"GET", "127.0.0.1:" + port, "", "cross-site/no-cors", 403},                       // <img>, <script>
+		{"GET", "127.0.0.1:" + port, "", "cross-site/navigate", 200},                      // a link followed
+		{"GET", "127.0.0.1:" + port, "http://127.0.0.1:" + port, "same-origin/cors", 200}, // its own page
+		{"GET", "127.0.0.1:" + port, "", "none/navigate", 200},                            // typed in
 		{"POST", "127.0.0.1:" + port, "http://evil.com", "", 403},
 		{"POST", "127.0.0.1:" + port, "http://localhost:" + port, "", 403},
 		{"POST", "127.0.0.1:" + port, "http://127.0.0.1:3000", "", 403},
 		{"POST", "127.0.0.1:" + port, "null", "", 403},
-		{"POST", "127.0.0.1:" + port, "", "cross-site", 403},
+		{"POST", "127.0.0.1:" + port, "", "cross-site/cors", 403},
+		{"POST", "127.0.0.1:" + port, "", "cross-site/navigate", 403}, // a form posted from elsewhere
 		{"POST", "evil.com", "http://evil.com", "", 403},
-		{"POST", "127.0.0.1:" + port, "http://127.0.0.1:" + port, "same-origin", 200},
+		{"POST", "127.0.0.1:" + port, "http://127.0.0.1:" + port, "same-origin/cors", 200},
 		{"POST", "localhost:" + port, "http://localhost:" + port, "", 200},
 		{"POST", "127.0.0.1:" + port, "", "", 200}, // curl
 	} {
