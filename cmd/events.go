@@ -55,7 +55,7 @@ func captureFile(e *env, given string) (string, error) {
 	if given != "" {
 		return given, nil
 	}
-	if st, ok := runningListener(e); ok && st.Capture != "" {
+	if st, ok := runningListener(e, func(st listenerState) bool { return st.Capture != "" }); ok {
 		return st.Capture, nil // a listen running now, maybe with its own --capture FILE
 	}
 	dir, err := captureDir(e)

@@ -234,7 +234,7 @@ func runListen(ctx context.Context, e *env, o *listenOptions) error {
 		b.Capture = capture.Path()
 	}
 	e.p.Banner(b)
-	forget := writeListenerState(e, listenerState{PID: os.Getpid(), LocalURL: localURL, PublicURL: b.PublicURL,
+	forget := writeListenerState(e, listenerState{PID: os.Getpid(), StartedAt: time.Now(), LocalURL: localURL, PublicURL: b.PublicURL,
 		ForwardTo: cfg.ForwardTo, Capture: b.Capture})
 	defer forget()
 	if o.readyFile != "" {

@@ -1330,7 +1330,7 @@ func TestReliabilitySecretsNeverShown(t *testing.T) {
 					t.Errorf("%s: mode %v, want %v (%v)", path, fi.Mode().Perm(), want, err)
 				}
 			}
-			// Whatever else listen left in the capture directory (listening.json is removed).
+			// Whatever else listen left in the capture directory (its listening-PID.json is removed).
 			filepath.Walk(captureDir, func(p string, fi os.FileInfo, err error) error {
 				if err == nil && !fi.IsDir() {
 					b, _ := os.ReadFile(p)

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -70,7 +71,7 @@ func runReplay(ctx context.Context, e *env, o *replayOptions, args []string) err
 	// listen forwarded it to.
 	forwardTo := ""
 	if o.send.to == "" && e.getenv("COMETHOOK_URL") == "" {
-		if st, ok := runningListener(e); ok && st.ForwardTo != "" {
+		if st, ok := runningListener(e, func(st listenerState) bool { return st.ForwardTo != "" }); ok {
 			forwardTo = st.ForwardTo
 		} else {
 			return usageErr(errors.New("no endpoint to replay to"),
@@ -158,30 +159,54 @@ func runReplay(ctx context.Context, e *env, o *replayOptions, args []string) err
 
 // listenerState is what a running listen tells other commands about itself.
 type listenerState struct {
-	PID       int    `json:"pid"`
-	LocalURL  string `json:"localURL"`
-	PublicURL string `json:"publicURL,omitempty"`
-	ForwardTo string `json:"forwardTo,omitempty"`
-	Capture   string `json:"capture,omitempty"`
+	PID       int       `json:"pid"`
+	StartedAt time.Time `json:"startedAt"`
+	LocalURL  string    `json:"localURL"`
+	PublicURL string    `json:"publicURL,omitempty"`
+	ForwardTo string    `json:"forwardTo,omitempty"`
+	Capture   string    `json:"capture,omitempty"`
 }
 
-const stateFile = "listening.json"
+// Each running listen has its own state file, so that two of them do not overwrite (or,
+// stopping, remove) each other's.
+const statePattern = "listening-*.json"
 
-// runningListener reads the state of a listen that is still running.
-func runningListener(e *env) (listenerState, bool) {
-	var st listenerState
+// runningListeners reads the state of every listen still running, newest first, and
+// removes the files that a killed listen left behind.
+func runningListeners(e *env) []listenerState {
 	dir, err := captureDir(e)
 	if err != nil {
-		return st, false
+		return nil
 	}
-	b, err := os.ReadFile(filepath.Join(dir, stateFile))
-	if err != nil || json.Unmarshal(b, &st) != nil || st.PID <= 0 {
-		return st, false
+	names, _ := filepath.Glob(filepath.Join(dir, statePattern))
+	var live []listenerState
+	for _, name := range names {
+		var st listenerState
+		b, err := os.ReadFile(name)
+		if err != nil || json.Unmarshal(b, &st) != nil || st.PID <= 0 {
+			continue
+		}
+		if !processAlive(st.PID) {
+			os.Remove(name)
+			continue
+		}
+		live = append(live, st)
 	}
-	return st, processAlive(st.PID)
+	slices.SortFunc(live, func(a, b listenerState) int { return b.StartedAt.Compare(a.StartedAt) })
+	return live
 }
 
-// writeListenerState records this listen for replay; the returned func removes it.
+// runningListener is the newest running listen for which want holds (any when nil).
+func runningListener(e *env, want func(listenerState) bool) (listenerState, bool) {
+	for _, st := range runningListeners(e) {
+		if want == nil || want(st) {
+			return st, true
+		}
+	}
+	return listenerState{}, false
+}
+
+// writeListenerState records this listen for events and replay; the returned func removes it.
 func writeListenerState(e *env, st listenerState) func() {
 	dir, err := captureDir(e)
 	if err != nil {
@@ -190,15 +215,10 @@ func writeListenerState(e *env, st listenerState) func() {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return func() {}
 	}
-	name := filepath.Join(dir, stateFile)
+	name := filepath.Join(dir, strings.Replace(statePattern, "*", strconv.Itoa(st.PID), 1))
 	b, _ := json.Marshal(st)
 	if err := os.WriteFile(name, b, 0o600); err != nil {
 		return func() {}
 	}
-	return func() {
-		// Only remove it if it is still ours: another listen may have started since.
-		if cur, err := os.ReadFile(name); err == nil && string(cur) == string(b) {
-			os.Remove(name)
-		}
-	}
+	return func() { os.Remove(name) }
 }
