@@ -157,7 +157,7 @@ listen also serves a web inspector on http://127.0.0.1:4041.`,
 	root.PersistentFlags().StringVar(&colorMode, "color", "auto", "colour output: always, never or auto")
 	root.PersistentFlags().BoolVarP(&verbose, "verbose", "v", false, "show headers, whole payloads and answers")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return usageErr(err, fmt.Sprintf("run '%s --help' for usage", c.CommandPath()))
+		return usageErr(plainFlagError(err), fmt.Sprintf("run '%s --help' for usage", c.CommandPath()))
 	})
 	root.AddCommand(
 		newListenCmd(e),
@@ -211,6 +211,14 @@ func isCobraUsage(err error) bool {
 // argsRange checks the number of arguments and reports a mistake as a usage error.
 func argsRange(lo, hi int) cobra.PositionalArgs {
 	return func(c *cobra.Command, args []string) error {
+		if len(args) > hi && c.HasSubCommands() {
+			// "fixtures shw": a mistyped subcommand, not an argument.
+			c.SuggestionsMinimumDistance = max(c.SuggestionsMinimumDistance, 2)
+			if sug := c.SuggestionsFor(args[0]); len(sug) > 0 {
+				return usageErr(fmt.Errorf("unknown command %q for %s", args[0], c.CommandPath()),
+					"did you mean "+strings.Join(sug, ", ")+"?")
+			}
+		}
 		if len(args) < lo || len(args) > hi {
 			return usageErr(fmt.Errorf("%s takes %s, got %d", c.CommandPath(), argCount(lo, hi), len(args)),
 				fmt.Sprintf("usage: %s", c.UseLine()))
@@ -229,4 +237,27 @@ func argCount(lo, hi int) string {
 		return fmt.Sprintf("%d arguments", lo)
 	}
 	return fmt.Sprintf("%d to %d arguments", lo, hi)
+}
+
+// plainFlagError words Go's parse errors in a flag value for people: pflag passes on
+// strconv's and time's messages as they are.
+func plainFlagError(err error) error {
+	msg := err.Error()
+	if i := strings.Index(msg, "strconv.Parse"); i >= 0 && strings.HasSuffix(msg, "value out of range") {
+		return errors.New(msg[:i] + "out of range")
+	}
+	for _, r := range []struct{ goSays, say string }{
+		{"strconv.ParseInt: ", "not a whole number"},
+		{"strconv.ParseUint: ", "not a whole number"},
+		{"strconv.ParseFloat: ", "not a number"},
+		{"strconv.ParseBool: ", "not true or false"},
+		{"time: missing unit in duration", "a duration needs a unit, such as 2s, 500ms or 1m"},
+		{"time: invalid duration", "not a duration, such as 2s, 500ms or 1m"},
+		{"time: unknown unit", "not a duration unit (use ms, s, m or h)"},
+	} {
+		if i := strings.Index(msg, r.goSays); i >= 0 {
+			return errors.New(msg[:i] + r.say)
+		}
+	}
+	return err
 }
