@@ -561,11 +561,14 @@ func openTunnel(ctx context.Context, e *env, o *listenOptions, token string, cas
 		OnEvent: func(ev tunnel.Event) {
 			switch ev.Kind {
 			case tunnel.Disconnected:
-				msg := "tunnel dropped, reconnecting…"
-				if ev.Err != nil {
-					msg = fmt.Sprintf("tunnel dropped (%s), reconnecting…", ev.Err)
+				switch {
+				case ev.StillDown:
+					e.p.Warn(fmt.Sprintf("tunnel still down (%s), retrying…", ev.Err))
+				case ev.Err != nil:
+					e.p.Warn(fmt.Sprintf("tunnel dropped (%s), reconnecting…", ev.Err))
+				default:
+					e.p.Warn("tunnel dropped, reconnecting…")
 				}
-				e.p.Warn(msg)
 			case tunnel.Reconnected:
 				e.p.Say("tunnel reconnected: same URL")
 			}

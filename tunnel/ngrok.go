@@ -198,9 +198,10 @@ func (t *Tunnel) onAgentEvent(ev ngrok.Event) {
 			if t.down && e.Msg == t.lastErr.Msg {
 				return
 			}
+			wasDown := t.down
 			t.down, t.lastErr = true, e
 			if t.up {
-				t.events.push(Event{Kind: Disconnected, Err: e})
+				t.events.push(Event{Kind: Disconnected, Err: e, StillDown: wasDown})
 			}
 		}
 	}

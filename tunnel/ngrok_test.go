@@ -404,6 +404,9 @@ func TestTunnelReportsWhyReconnectFails(t *testing.T) {
 			if e.Kind != tunnel.Disconnected {
 				t.Fatalf("event %v, want Disconnected", e.Kind)
 			}
+			if e.StillDown != (len(msgs) > 0) {
+				t.Errorf("Disconnected #%d: StillDown %v", len(msgs)+1, e.StillDown)
+			}
 			msgs = append(msgs, e.Err.Error())
 		case <-time.After(connectTimeout):
 			t.Fatalf("events %q, want two Disconnected", msgs)

@@ -79,6 +79,9 @@ func (k EventKind) String() string {
 type Event struct {
 	Kind EventKind
 	Err  error
+	// StillDown marks a Disconnected that is not a new drop: the tunnel was already down
+	// and reconnecting now fails for another reason.
+	StillDown bool
 }
 
 // Tunnel is an open public endpoint whose connections are served by the
