@@ -710,12 +710,16 @@ func (s *deliverySink) check(what string, err error) {
 }
 
 func (s *deliverySink) shown(d *receiver.Delivery) bool {
-	// What needs attention is shown whatever the filter: a rejected request (a wrong
-	// password in the dashboard, say) and a body that is not a webhook.
-	if d.Event == nil || d.Event.Trigger == "" || d.Outcome == simulate.Rejected {
+	// What needs attention is shown whatever the filter: a POST rejected (a wrong password in
+	// the dashboard, say) or whose body is not a webhook. Not a GET of /favicon.ico.
+	trigger := ""
+	if d.Event != nil {
+		trigger = d.Event.Trigger
+	}
+	if d.Method == http.MethodPost && (trigger == "" || d.Outcome == simulate.Rejected) {
 		return true
 	}
-	return matchTrigger(s.patterns, d.Event.Trigger)
+	return matchTrigger(s.patterns, trigger)
 }
 
 func (s *deliverySink) close() {

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -186,14 +188,34 @@ func runningListeners(e *env) []listenerState {
 		if err != nil || json.Unmarshal(b, &st) != nil || st.PID <= 0 {
 			continue
 		}
-		if !processAlive(st.PID) {
+		if !listening(st) {
 			os.Remove(name)
 			continue
 		}
 		live = append(live, st)
 	}
+	os.Remove(filepath.Join(dir, "listening.json")) // the single file of comethook before 0.2
 	slices.SortFunc(live, func(a, b listenerState) int { return b.StartedAt.Compare(a.StartedAt) })
 	return live
+}
+
+// listening says whether the listen that wrote st still runs: its process exists and its
+// port accepts. The port matters where the pid says little: on Windows, and when a dead
+// listen's pid has gone to another program.
+func listening(st listenerState) bool {
+	if !processAlive(st.PID) {
+		return false
+	}
+	u, err := url.Parse(st.LocalURL)
+	if err != nil || u.Port() == "" {
+		return false
+	}
+	c, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", u.Port()), 300*time.Millisecond)
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
 }
 
 // runningListener is the newest running listen for which want holds (any when nil).
@@ -220,5 +242,11 @@ func writeListenerState(e *env, st listenerState) func() {
 	if err := os.WriteFile(name, b, 0o600); err != nil {
 		return func() {}
 	}
-	return func() { os.Remove(name) }
+	return func() {
+		// Only if it is still ours: two listens can share a pid (in containers, or in-process
+		// in tests) and so a file name.
+		if cur, err := os.ReadFile(name); err == nil && string(cur) == string(b) {
+			os.Remove(name)
+		}
+	}
 }
