@@ -16,7 +16,8 @@ type store struct {
 	mu       sync.RWMutex
 	keep     int                       // rows kept
 	keepFull int                       // whole records kept
-	rows     []row                     // ascending seq
+	rows     []row                     // ascending seq: a window sliding along buf
+	buf      []row                     // rows' backing array, whole
 	full     map[int64]receiver.Record // the newest keepFull records
 	order    []int64                   // seqs in full, oldest first
 	triggers map[string]int            // trigger → rows kept
@@ -43,12 +44,23 @@ func (st *store) add(r receiver.Record, w row) {
 		st.triggers[w.Trigger]++
 		return
 	}
+	if len(st.rows) == cap(st.rows) && len(st.rows) < len(st.buf) {
+		// The window has slid to the end of buf: move it back to the start rather than
+		// let append allocate a new array (and the collector scan the old one).
+		n := copy(st.buf, st.rows)
+		clear(st.buf[n:])
+		st.rows = st.buf[:n]
+	}
 	st.rows = append(st.rows, row{})
+	if cap(st.rows) > len(st.buf) {
+		st.buf = st.rows[:cap(st.rows)]
+	}
 	copy(st.rows[i+1:], st.rows[i:])
 	st.rows[i] = w
 	st.triggers[w.Trigger]++
 	for len(st.rows) > st.keep {
 		st.forget(st.rows[0].Trigger)
+		st.rows[0] = row{} // its strings can go
 		st.rows = st.rows[1:]
 	}
 }

@@ -82,7 +82,7 @@ func Get(v any, path string) (any, bool) {
 	if path == "" {
 		return v, true
 	}
-	for _, part := range strings.Split(path, ".") {
+	for part := range strings.SplitSeq(path, ".") { // no slice: Get runs for every field shown
 		switch n := v.(type) {
 		case map[string]any:
 			var ok bool
