@@ -744,7 +744,7 @@ func (s *deliverySink) summary() string {
 }
 
 // deliveries counts: "1 delivery", "2 deliveries".
-func deliveries[N int | int64](n N) string {
+func deliveries(n int) string {
 	if n == 1 {
 		return "1 delivery"
 	}

@@ -153,7 +153,6 @@ listen also serves a web inspector on http://127.0.0.1:4041.`,
 		},
 	}
 	root.SetVersionTemplate("{{.Version}}\n")
-	root.SuggestionsMinimumDistance = 2
 	root.PersistentFlags().StringVar(&colorMode, "color", "auto", "colour output: always, never or auto")
 	root.PersistentFlags().BoolVarP(&verbose, "verbose", "v", false, "show headers, whole payloads and answers")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
@@ -167,6 +166,10 @@ listen also serves a web inspector on http://127.0.0.1:4041.`,
 		newFixturesCmd(e),
 		newVersionCmd(e),
 	)
+	// A mistyped command is suggested at every level ("sned", "fixtures shw").
+	for _, c := range append([]*cobra.Command{root}, root.Commands()...) {
+		c.SuggestionsMinimumDistance = 2
+	}
 	return root
 }
 
@@ -213,7 +216,6 @@ func argsRange(lo, hi int) cobra.PositionalArgs {
 	return func(c *cobra.Command, args []string) error {
 		if len(args) > hi && c.HasSubCommands() {
 			// "fixtures shw": a mistyped subcommand, not an argument.
-			c.SuggestionsMinimumDistance = max(c.SuggestionsMinimumDistance, 2)
 			if sug := c.SuggestionsFor(args[0]); len(sug) > 0 {
 				return usageErr(fmt.Errorf("unknown command %q for %s", args[0], c.CommandPath()),
 					"did you mean "+strings.Join(sug, ", ")+"?")

@@ -91,15 +91,13 @@ func Apply(e *webhook.Event, r Response, rules Rules) Verdict {
 }
 
 func applyBeforeMessage(body []byte, rules Rules) Verdict {
-	var obj map[string]any
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	if err := dec.Decode(&obj); err != nil || obj == nil || len(bytes.TrimSpace(body[dec.InputOffset():])) > 0 {
+	obj, err := webhook.Object(body)
+	if err != nil {
 		what := "is not JSON"
-		switch {
-		case len(bytes.TrimSpace(body)) == 0:
+		switch trimmed := bytes.TrimSpace(body); {
+		case len(trimmed) == 0:
 			what = "is empty"
-		case err == nil && obj == nil:
+		case string(trimmed) == "null":
 			what = "is null"
 		case json.Valid(body):
 			what = "is JSON but not an object"

@@ -155,12 +155,7 @@ func answerObject(body any) map[string]any {
 			return nil
 		}
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var m map[string]any
-	if dec.Decode(&m) != nil {
-		return nil
-	}
+	m, _ := webhook.Object(b)
 	return m
 }
 

@@ -25,19 +25,29 @@ type Event struct {
 
 // Parse decodes a webhook body. The body must be one JSON object.
 func Parse(body []byte) (*Event, error) {
+	m, err := Object(body)
+	if err != nil {
+		return nil, fmt.Errorf("payload %w", err)
+	}
+	return FromPayload(m), nil
+}
+
+// Object decodes body as one JSON object with nothing but space after it, numbers kept as
+// written (json.Number). Payloads and before_message answers are both read this way.
+func Object(body []byte) (map[string]any, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var m map[string]any
 	if err := dec.Decode(&m); err != nil {
-		return nil, fmt.Errorf("payload is not a JSON object: %w", err)
+		return nil, fmt.Errorf("is not a JSON object: %w", err)
 	}
 	if m == nil {
-		return nil, errors.New("payload is not a JSON object: null")
+		return nil, errors.New("is not a JSON object: null")
 	}
 	if len(bytes.TrimSpace(body[dec.InputOffset():])) > 0 {
-		return nil, errors.New("payload has data after the JSON object")
+		return nil, errors.New("has data after the JSON object")
 	}
-	return FromPayload(m), nil
+	return m, nil
 }
 
 // FromPayload wraps an already decoded payload.
