@@ -181,6 +181,20 @@ func (l *runningListen) fetchInspector(path string) string {
 	return string(b)
 }
 
+// waitInspector waits until the inspector holds delivery seq. The inspector is fed after
+// the caller has its answer, so a test that just got one must wait before asking for it.
+func (l *runningListen) waitInspector(seq int64) {
+	l.t.Helper()
+	waitFor(l.t, func() bool {
+		resp, err := http.Get(fmt.Sprintf("%s/api/deliveries/%d", l.inspect, seq))
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	})
+}
+
 func newClient(conns int) *http.Client {
 	return &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
 		Proxy: nil, MaxIdleConnsPerHost: conns, DisableCompression: true}}
@@ -834,16 +848,28 @@ func fakeNgrok(t *testing.T, token string) (*ngrokfake.Server, []string) {
 	return srv, []string{"--ngrok-connect-url", srv.ConnectAddr(), "--ngrok-connect-cas", ca, "--connect-timeout", "10s"}
 }
 
-// TestReliabilityTunnelDrops drops the tunnel twice under load. It is skipped under -race:
-// muxado (golang.ngrok.com/muxado/v2 v2.0.2, the newest), which both ngrok's agent and the
-// fake server use, has a data race when a session dies in the middle of a write:
-// session.writeFrame returns once the session is dead while its writer goroutine may still be
-// encoding the stream's one reusable DATA frame, and the stream's next write (its Close)
-// packs that frame again (stream.go:283 against frame/data.go:45). The detector reports it
-// in ngrok's goroutines, never ours. .ci/run runs this test without -race.
+// dropsRace says why no test in a -race build drops an ngrok session (the drop tests run
+// without -race in .ci/run: go test -run 'TestReliabilityTunnelDrops|TestReliabilitySecretsNeverShown' ./cmd).
+// A dropped session sets off two known data races inside ngrok's agent, never in our code,
+// and the detector blames whichever test runs at the time, even a script that never starts
+// a tunnel:
+//   - muxado (golang.ngrok.com/muxado/v2 v2.0.2, the newest), which both ngrok's agent and
+//     the fake server use, races when a session dies in the middle of a write:
+//     session.writeFrame returns once the session is dead while its writer goroutine may
+//     still be encoding the stream's one reusable DATA frame, and the stream's next write
+//     (its Close) packs that frame again (stream.go:283 against frame/data.go:45).
+//   - ngrok-go v2.4.0 swaps a dropped raw session for the new one without closing it
+//     (reconnecting.go: swapper.set), so the old session's heartbeat checker is never
+//     stopped: 25 s later (muxado's 10 s interval + 15 s tolerance) it calls onHeartbeat
+//     with a timeout, which logs through rawSession.Logger, a field Auth rewrote on another
+//     goroutine with nothing between them (raw_session.go:96 against :378). That is why
+//     TestScripts/send_count and send_failures "raced" 25 s after the secrets test's drop.
+const dropsRace = "a dropped ngrok session sets off known data races inside ngrok's agent (see dropsRace)"
+
+// TestReliabilityTunnelDrops drops the tunnel twice under load; not under -race (dropsRace).
 func TestReliabilityTunnelDrops(t *testing.T) {
 	if raceEnabled {
-		t.Skip("a known data race inside muxado when a session drops mid-write; run without -race: go test -run TestReliabilityTunnelDrops ./cmd")
+		t.Skip(dropsRace + "; run without -race: go test -run TestReliabilityTunnelDrops ./cmd")
 	}
 	const n, conc = 2000, 8
 	srv, flags := fakeNgrok(t, "tok-load")
@@ -1270,14 +1296,18 @@ func TestReliabilitySecretsNeverShown(t *testing.T) {
 					t.Errorf("%s: wrong password got %d", base, s)
 				}
 			}
-			// A drop and a reconnect, whose messages quote ngrok's errors.
-			srv.DropSessions()
-			waitFor(t, func() bool { return strings.Contains(l.errOut.String(), "tunnel reconnected") })
+			// A drop and a reconnect, whose messages quote ngrok's errors. Not under -race:
+			// see dropsRace.
+			if !raceEnabled {
+				srv.DropSessions()
+				waitFor(t, func() bool { return strings.Contains(l.errOut.String(), "tunnel reconnected") })
+			}
 			waitFor(t, func() bool {
 				s, _ := do(c, "http://"+srv.PublicAddr(), post{path: "/again", header: auth, body: message("b3", "x")})
 				return s == 200
 			})
 			// Replays from the inspector, to the listener and to the app.
+			l.waitInspector(1)
 			for _, target := range []string{"listener", "forward"} {
 				resp, err := http.Post(l.inspect+"/api/deliveries/1/replay?target="+target, "application/json", nil)
 				if err != nil {
@@ -1385,6 +1415,7 @@ func TestReliabilityAuth(t *testing.T) {
 		}
 	}
 	// The inspector's replay still works for the local user: it adds the credentials.
+	l.waitInspector(1)
 	resp, err := http.Post(l.inspect+"/api/deliveries/1/replay?target=listener", "application/json", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -1410,8 +1441,19 @@ func TestReliabilityAuth(t *testing.T) {
 			recs[r.Path] = r
 		}
 	}
-	if len(all) != len(cases)+1 || all[len(all)-1].Path != "/auth/right" || all[len(all)-1].Outcome != "delivered" {
+	// Records come in the order deliveries were answered, which under load is not always
+	// the order they arrived (seq): the replay is the one that arrived last.
+	if len(all) != len(cases)+1 {
 		t.Errorf("%d records, want %d (the cases, then the replay of the first)", len(all), len(cases)+1)
+	}
+	var replayed receiver.Record
+	for _, r := range all {
+		if r.Seq > replayed.Seq {
+			replayed = r
+		}
+	}
+	if replayed.Path != "/auth/right" || replayed.Outcome != "delivered" {
+		t.Errorf("the replay (#%d) is %s %s, want /auth/right delivered", replayed.Seq, replayed.Path, replayed.Outcome)
 	}
 	for _, tc := range cases {
 		r, ok := recs["/auth/"+tc.name]

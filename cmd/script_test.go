@@ -26,9 +26,9 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden output in testdata/script")
 
 // TestMain registers the programs scripts can exec: comethook itself and the fakes it
-// talks to.
+// talks to. The tests themselves run isolated from the machine (see isolated).
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	testscript.Main(isolated{m}, map[string]func(){
 		"comethook": func() {
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			code := Main(ctx, os.Args[1:], Build{Version: "v0.0.0-test", Commit: "abc1234", Date: "2026-11-27"})
@@ -38,6 +38,36 @@ func TestMain(m *testing.M) {
 		"fakeendpoint": func() { os.Exit(fakeendpoint.RunMain(os.Args[1:])) },
 		"fakengrok":    func() { os.Exit(ngrokfake.RunMain(os.Args[1:])) },
 	})
+}
+
+// isolated runs the tests apart from whatever else runs on this machine: a developer's own
+// `comethook listen` (its ports, its capture directory and state files), their
+// COMETHOOK_* and ngrok settings. HOME and the cache directory point into a scratch
+// directory, so nothing a test starts (in-process, a built binary, a script) can read or
+// write the user's captures, and every comethook variable starts empty. It wraps only the
+// test run: the commands testscript execs get the script's own environment.
+type isolated struct{ m *testing.M }
+
+func (i isolated) Run() int {
+	home, err := os.MkdirTemp("", "comethook-test-home")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(home)
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(k, "COMETHOOK_") || strings.HasPrefix(k, "NGROK_") || strings.HasPrefix(k, "COMETCHAT_") {
+			os.Unsetenv(k)
+		}
+	}
+	for _, k := range []string{"NO_COLOR", "CLICOLOR_FORCE"} {
+		os.Unsetenv(k)
+	}
+	os.Setenv("HOME", home)
+	os.Setenv("XDG_CACHE_HOME", filepath.Join(home, ".cache"))
+	os.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
+	return i.m.Run()
 }
 
 func TestScripts(t *testing.T) {

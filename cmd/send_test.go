@@ -3,6 +3,7 @@ package cmd
 import (
 	"bytes"
 	"context"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,9 +13,18 @@ import (
 	"time"
 )
 
-// runTest runs comethook with buffers for streams and the given environment.
+// runTest runs comethook with buffers for streams and the given environment. Captures and
+// listener state go to the test's own directory unless vars names one, so a test never sees
+// a listen running on this machine.
 func runTest(t *testing.T, tty bool, vars map[string]string, stdin string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
+	if _, ok := vars["COMETHOOK_CAPTURE_DIR"]; !ok {
+		vars = maps.Clone(vars)
+		if vars == nil {
+			vars = map[string]string{}
+		}
+		vars["COMETHOOK_CAPTURE_DIR"] = filepath.Join(t.TempDir(), "captures")
+	}
 	var out, errOut bytes.Buffer
 	code = run(context.Background(), args, &env{
 		build:   Build{Version: "v1.2.3"},
