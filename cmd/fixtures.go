@@ -130,7 +130,7 @@ func runFixturesShow(e *env, trigger string, choice fixtureChoice, keep bool) er
 	if err != nil {
 		return failErr(err, "")
 	}
-	tmpl, _, err := simulate.Prepare(payload, simulate.BuildOptions{Trigger: trig, KeepTimestamps: keep, Raw: raw})
+	tmpl, _, err := simulate.Prepare(payload, simulate.BuildOptions{Trigger: trig, KeepTimestamps: keep, KeepIDs: true, Raw: raw})
 	if err != nil {
 		return failErr(err, "")
 	}

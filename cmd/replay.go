@@ -20,6 +20,7 @@ type replayOptions struct {
 	send     sendOptions
 	capture  string
 	fresh    bool
+	freshIDs bool
 	all      bool
 	triggers []string
 }
@@ -30,7 +31,7 @@ func newReplayCmd(e *env) *cobra.Command {
 		Use:   "replay <seq|last> | --all [-t trigger]",
 		Short: "Send a captured delivery again",
 		Long: `Replay resends a delivery that listen captured, byte for byte (or changed with --set, with
---fresh timestamps), to --to: by default the running listener's --forward-to app. The output,
+--fresh timestamps, with --fresh-ids as a new event), to --to: by default the running listener's --forward-to app. The output,
 JSON record and exit codes are those of 'comethook send'. --all replays every captured
 delivery (of the triggers given with -t) in order.`,
 		Example: `  comethook replay last
@@ -49,6 +50,7 @@ delivery (of the triggers given with -t) in order.`,
 	fl := c.Flags()
 	fl.StringVar(&o.capture, "capture", "", "capture file to read (default: the latest listen run's)")
 	fl.BoolVar(&o.fresh, "fresh", false, "move the payload's timestamps to now (default: as captured)")
+	fl.BoolVar(&o.freshIDs, "fresh-ids", false, "give the event new ids, so that it is a new event (default: as captured: a redelivery)")
 	fl.BoolVar(&o.all, "all", false, "replay every captured delivery, in order (with -t: those triggers)")
 	fl.StringArrayVarP(&o.triggers, "trigger", "t", nil, "with --all: only these triggers (repeatable, globs)")
 	return c
@@ -63,6 +65,7 @@ func runReplay(ctx context.Context, e *env, o *replayOptions, args []string) err
 	}
 	o.send.count, o.send.concurrency = 1, 1
 	o.send.keepTimestamps = !o.fresh
+	o.send.keepIDs = !o.freshIDs // a replay is a redelivery of the same event
 	// Without a target, each delivery goes to the running listener's app, at the path
 	// listen forwarded it to.
 	forwardTo := ""

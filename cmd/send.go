@@ -27,6 +27,7 @@ type sendOptions struct {
 	insecure       bool
 	sets           []string
 	keepTimestamps bool
+	keepIDs        bool
 	webhookID      string
 	appID          string
 	legacy         bool
@@ -111,6 +112,7 @@ Exit status: 0 when the endpoint answered 2xx, 1 when the delivery failed, 2 for
 	o.bindDelivery(c)
 	fl := c.Flags()
 	fl.BoolVar(&o.keepTimestamps, "keep-timestamps", false, "send the fixture's timestamps as they are instead of now")
+	fl.BoolVar(&o.keepIDs, "keep-ids", false, "send the fixture's ids as they are (default: every send, and every request of --count, is a new event with new ids)")
 	fl.BoolVar(&o.legacy, "legacy", false, "use the Legacy Webhooks payload where a trigger exists in both systems")
 	fl.StringVar(&o.variant, "variant", "", "another shape of the trigger's bundled payload (see comethook fixtures), e.g. observed")
 	fl.IntVarP(&o.count, "count", "n", 1, "send the payload this many times (fresh timestamps each) and summarise")
@@ -188,7 +190,7 @@ func sendPayload(ctx context.Context, e *env, o *sendOptions, trig webhook.Trigg
 	}
 	tmpl, notes, err := simulate.Prepare(payload, simulate.BuildOptions{
 		Trigger: trig, WebhookID: o.webhookID, AppID: o.appID, Sets: sets,
-		KeepTimestamps: o.keepTimestamps, Raw: raw,
+		KeepTimestamps: o.keepTimestamps, KeepIDs: o.keepIDs, Raw: raw,
 	})
 	if err != nil {
 		return usageErr(err, "")
@@ -202,7 +204,10 @@ func sendPayload(ctx context.Context, e *env, o *sendOptions, trig webhook.Trigg
 		return failErr(err, "")
 	}
 	req.Body = body
-	ev := webhook.FromPayload(tmpl.Payload())
+	ev, err := webhook.Parse(body) // what was sent: its fresh ids and times
+	if err != nil {
+		ev = webhook.FromPayload(tmpl.Payload())
+	}
 	report := func(a simulate.Attempt, of int) simulate.Verdict {
 		r := sendReport(ev, req, a.Response, rules, notes)
 		if of > 1 {

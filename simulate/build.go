@@ -7,12 +7,13 @@ package simulate
 
 import (
 	"bytes"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -57,20 +58,25 @@ type BuildOptions struct {
 	AppID          string          // sets "appId" when not empty
 	Sets           []Set           // applied last, in order
 	KeepTimestamps bool            // send the fixture's timestamps as they are
+	// KeepIDs sends the event's own ids as they are (a retry, a redelivery). Otherwise every
+	// body is a new event: new message, reaction, call session, campaign ids (see ids.go).
+	KeepIDs bool
 	// Raw is the fixture as read. When nothing needs changing it is sent byte for byte.
 	Raw []byte
 }
 
 // Template is a prepared payload. Body renders it with timestamps shifted so that the
-// latest one is "now", which keeps the intervals between them (a call's start and end).
+// latest one is "now", which keeps the intervals between them (a call's start and end),
+// and with fresh ids for the event unless they are kept. It is encoded once, with a
+// placeholder in every field that changes, so that a body is a few appends.
 type Template struct {
-	mu      sync.Mutex
 	payload map[string]any
 	stamps  []stamp
+	ids     []idField
+	groups  []idGroup
 	latest  int64 // latest original timestamp, in milliseconds
-	millis  bool  // some timestamp is in milliseconds, so bodies change every millisecond
-	lastKey int64
-	last    []byte
+	millis  bool  // some timestamp is in milliseconds
+	pieces  []piece
 	raw     []byte // sent as it is when set: nothing was changed
 }
 
@@ -82,6 +88,13 @@ type stamp struct {
 	ms     int64 // original value in milliseconds
 	millis bool  // the field holds milliseconds (else seconds)
 	str    bool  // the field is a numeric string ("1696937627")
+}
+
+// piece is a run of the encoded payload, then (when field >= 0) the field that follows it:
+// an index into the stamps, or into the ids after them.
+type piece struct {
+	lit   []byte
+	field int
 }
 
 // Prepare applies the options to a decoded fixture (which it takes over) and returns the
@@ -108,9 +121,12 @@ func Prepare(payload map[string]any, o BuildOptions) (*Template, []string, error
 			changed = true
 		}
 	}
-	t := &Template{payload: payload, lastKey: -1}
+	t := &Template{payload: payload}
 	if !o.KeepTimestamps {
 		t.findStamps(payload, "")
+	}
+	if !o.KeepIDs {
+		t.findIDs(payload)
 	}
 	for _, s := range o.Sets {
 		if err := setPath(payload, s.Path, s.Value); err != nil {
@@ -122,10 +138,62 @@ func Prepare(payload map[string]any, o BuildOptions) (*Template, []string, error
 		t.latest = max(t.latest, s.ms)
 		t.millis = t.millis || s.millis
 	}
-	if !changed && len(notes) == 0 && len(o.Sets) == 0 && len(t.stamps) == 0 {
+	if !changed && len(notes) == 0 && len(o.Sets) == 0 && len(t.stamps) == 0 && len(t.ids) == 0 {
 		t.raw = o.Raw
 	}
+	if err := t.compile(); err != nil {
+		return nil, nil, err
+	}
 	return t, notes, nil
+}
+
+// compile encodes the payload once with a unique placeholder string in each field that
+// changes per body, and splits the encoding at the placeholders.
+func (t *Template) compile() error {
+	if t.raw != nil {
+		return nil
+	}
+	var nonce [8]byte
+	rand.Read(nonce[:])
+	mark := `\u0000` + fmt.Sprintf("%x:", nonce) // how a placeholder's start looks encoded
+	type saved struct {
+		obj map[string]any
+		key string
+		v   any
+	}
+	var restore []saved
+	put := func(obj map[string]any, key string, i int) {
+		restore = append(restore, saved{obj, key, obj[key]})
+		obj[key] = fmt.Sprintf("\x00%x:%d\x00", nonce, i)
+	}
+	for i, s := range t.stamps {
+		put(s.obj, s.key, i)
+	}
+	for i, f := range t.ids {
+		put(f.obj, f.key, len(t.stamps)+i)
+	}
+	b, err := Marshal(t.payload)
+	for _, r := range slices.Backward(restore) {
+		r.obj[r.key] = r.v
+	}
+	if err != nil {
+		return err
+	}
+	for {
+		at := bytes.Index(b, []byte(`"`+mark))
+		if at < 0 {
+			t.pieces = append(t.pieces, piece{lit: b, field: -1})
+			return nil
+		}
+		rest := b[at+1+len(mark):]
+		end := bytes.Index(rest, []byte(`\u0000"`))
+		i, err := strconv.Atoi(string(rest[:end]))
+		if err != nil {
+			return fmt.Errorf("encoding the payload: placeholder %q", rest[:end])
+		}
+		t.pieces = append(t.pieces, piece{lit: b[:at], field: i})
+		b = rest[end+len(`\u0000"`):]
+	}
 }
 
 // toBeforeMessage makes a captured message look like one still in flight.
@@ -147,45 +215,51 @@ func toBeforeMessage(p map[string]any) []string {
 // Payload returns the prepared payload with the fixture's own timestamps.
 func (t *Template) Payload() map[string]any { return t.payload }
 
-// Body renders the payload as JSON with timestamps moved to now. It is safe for
-// concurrent use and cheap when called many times within one second (or millisecond).
+// Body renders the payload as JSON with timestamps moved to now and, unless kept, new ids
+// for the event. It is safe for concurrent use.
 func (t *Template) Body(now time.Time) ([]byte, error) {
 	if t.raw != nil {
 		return t.raw, nil
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	key := now.Unix()
-	if t.millis {
-		key = now.UnixMilli()
-	}
-	if len(t.stamps) == 0 {
-		key = 0
-	}
-	if t.last != nil && key == t.lastKey { // no body yet: a time before 1970 has key -1, lastKey's start
-		return t.last, nil
 	}
 	delta := now.UnixMilli() - t.latest
 	if !t.millis {
 		delta = (now.Unix() - t.latest/1000) * 1000
 	}
-	for _, s := range t.stamps {
-		v := s.ms + delta
-		if !s.millis {
-			v /= 1000
-		}
-		if s.str {
-			s.obj[s.key] = strconv.FormatInt(v, 10)
-		} else {
-			s.obj[s.key] = json.Number(strconv.FormatInt(v, 10))
+	fresh := make([]string, len(t.groups))
+	for i, g := range t.groups {
+		fresh[i] = g.kind.next(g.old, now)
+	}
+	n := 0
+	for _, p := range t.pieces {
+		n += len(p.lit) + 24
+	}
+	out := make([]byte, 0, n)
+	for _, p := range t.pieces {
+		out = append(out, p.lit...)
+		switch {
+		case p.field < 0:
+		case p.field < len(t.stamps):
+			s := t.stamps[p.field]
+			v := s.ms + delta
+			if !s.millis {
+				v /= 1000
+			}
+			if s.str {
+				out = append(out, '"')
+			}
+			out = strconv.AppendInt(out, v, 10)
+			if s.str {
+				out = append(out, '"')
+			}
+		default:
+			f := t.ids[p.field-len(t.stamps)]
+			var err error
+			if out, err = f.append(out, t.groups, fresh); err != nil {
+				return nil, err
+			}
 		}
 	}
-	b, err := Marshal(t.payload)
-	if err != nil {
-		return nil, err
-	}
-	t.lastKey, t.last = key, b
-	return b, nil
+	return out, nil
 }
 
 // Marshal encodes JSON the way CometChat sends it: compact, without escaping <, > and &
@@ -268,6 +342,14 @@ func (t *Template) forget(path string) {
 		kept = append(kept, s)
 	}
 	t.stamps = kept
+	ids := t.ids[:0]
+	for _, f := range t.ids {
+		if f.path == path || strings.HasPrefix(f.path, path+".") || strings.HasPrefix(path, f.path+".") {
+			continue
+		}
+		ids = append(ids, f)
+	}
+	t.ids = ids
 }
 
 func joinPath(a, b string) string {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -364,7 +365,7 @@ func TestBodyShiftsSecondsKeepingIntervals(t *testing.T) {
 		orig[path], _, _ = stampValue(t, p, path)
 	}
 	latest := orig["data.message.sentAt"] // 1736259045, the latest in the fixture
-	tpl, _, err := Prepare(p, BuildOptions{})
+	tpl, _, err := Prepare(p, BuildOptions{KeepIDs: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -431,7 +432,7 @@ func TestBodyMixedUnitsAndStrings(t *testing.T) {
 		"sessionId":"v1.us.123","startTime":"1696937627","duration":"21.433000",
 		"recordingDate":"2023-10-10","created_at":1696937600,"at":1696937627500,
 		"membersCount":1696937627,"deliveredAt":null,"readAt":0,"id":"1696937627"}}`)
-	tpl, _, err := Prepare(p, BuildOptions{})
+	tpl, _, err := Prepare(p, BuildOptions{KeepIDs: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -528,21 +529,108 @@ func TestBodyRawWhenUnchanged(t *testing.T) {
 	}
 }
 
-func TestBodyCachedWithinOneSecond(t *testing.T) {
-	_, p := loadFixture(t, fixtures.V2, "message_sent")
-	tpl, _, _ := Prepare(p, BuildOptions{})
+// Every body is a new event: each id of the event is new, of the same form, and every field
+// that refers to it follows; the rest of the payload stays as it was.
+func TestBodyFreshIDs(t *testing.T) {
 	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
-	a := must(tpl.Body(now))
-	b := must(tpl.Body(now.Add(900 * time.Millisecond)))
-	c := must(tpl.Body(now.Add(time.Second)))
-	if !bytes.Equal(a, b) {
-		t.Errorf("bodies within one second differ")
+	const num, oid = `^[1-9]\d{7}$`, `^70dbd880[0-9a-f]{16}$` // 2030-01-01 is 0x70dbd880
+	session := `^v1\.us\.2512345abcdef678\.1893456000[0-9a-f]{34}$`
+	tests := []struct {
+		fixture, variant string
+		ids              map[string]string // path of each id of the event: the form of its new value
+		refs             []string          // fields that contain an id (set back before comparing)
+	}{
+		{fixture: "message_sent", ids: map[string]string{"data.message.id": num}},
+		{fixture: "message_reaction_added", ids: map[string]string{"data.reaction.id": num, "data.reaction.messageId": num}},
+		{fixture: "message_edited", ids: map[string]string{"data.message.id": num, "data.message.data.entities.on.entity.id": num}},
+		{fixture: "message_edited", variant: "observed", ids: map[string]string{"data.message.id": num}},
+		{fixture: "message_read_receipt", ids: map[string]string{"data.body.messageId": num}},
+		{fixture: "call_initiated", ids: map[string]string{"data.call.id": num, "data.call.data.entities.on.entity.sessionid": session}},
+		{fixture: "transcription_generated", ids: map[string]string{"data.sessionId": session,
+			"data.tid": `^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`}, refs: []string{"data.transcript_url"}},
+		{fixture: "after_feed_item_sent", ids: map[string]string{"data.id": oid, "data.campaignId": oid, "data.notificationId": oid}},
 	}
-	if bytes.Equal(a, c) {
-		t.Errorf("bodies one second apart are equal")
+	for _, tt := range tests {
+		t.Run(tt.fixture+"@"+tt.variant, func(t *testing.T) {
+			k, ok := fixtures.ResolveVariant(tt.fixture, fixtures.V2, tt.variant)
+			if !ok {
+				t.Fatalf("no fixture %v", k)
+			}
+			raw, err := fixtures.Load(k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			orig := decode(t, raw)
+			tpl, _, err := Prepare(decode(t, raw), BuildOptions{KeepTimestamps: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			seen := map[string]string{}
+			for range 3 {
+				m := decode(t, must(tpl.Body(now)))
+				for path, form := range tt.ids {
+					got, was := webhook.Str(m, path), webhook.Str(orig, path)
+					if got == was || !regexp.MustCompile(form).MatchString(got) {
+						t.Errorf("%s = %q (was %q), want a new id matching %s", path, got, was, form)
+					}
+					if other, dup := seen[got]; dup {
+						t.Errorf("%s = %q, already the id of %s in an earlier body", path, got, other)
+					}
+					seen[got] = path
+				}
+				// Nothing else changed.
+				for path := range tt.ids {
+					v, _ := webhook.Get(orig, path)
+					setPath(m, path, v)
+				}
+				for _, path := range tt.refs {
+					v, _ := webhook.Get(orig, path)
+					setPath(m, path, v)
+				}
+				if !reflect.DeepEqual(m, orig) {
+					t.Errorf("more than the ids changed:\n%s\nwant\n%s", must(Marshal(m)), must(Marshal(orig)))
+				}
+			}
+		})
 	}
-	if got, _, _ := stampValue(t, decode(t, c), "data.message.sentAt"); got != now.Unix()+1 {
-		t.Errorf("sentAt one second later = %d, want %d", got, now.Unix()+1)
+
+	// A field that refers to the event's id follows it: a thread reply whose parentId is the
+	// message itself, a URL naming the transcript.
+	p := mustParse(t, `{"trigger":"message_sent","data":{"message":{"id":"1042","parentId":"1042","muid":"_abc123def","data":{"text":"hi"}},
+		"reply":{"parentId":"7"}}}`)
+	tpl, _, _ := Prepare(p, BuildOptions{})
+	m := decode(t, must(tpl.Body(now)))
+	id := webhook.Str(m, "data.message.id")
+	if id == "1042" || webhook.Str(m, "data.message.parentId") != id {
+		t.Errorf("id %s, parentId %s: want a new id, and the same in both", id, webhook.Str(m, "data.message.parentId"))
+	}
+	if muid := webhook.Str(m, "data.message.muid"); muid == "_abc123def" || !regexp.MustCompile(`^_[a-z0-9]{9}$`).MatchString(muid) {
+		t.Errorf("muid %q, want a new one of the same form", muid)
+	}
+	if got := webhook.Str(m, "data.reply.parentId"); got != "7" {
+		t.Errorf("a parentId naming another message changed: %q", got)
+	}
+	_, tr := loadFixture(t, fixtures.V2, "transcription_generated")
+	tpl, _, _ = Prepare(tr, BuildOptions{})
+	m = decode(t, must(tpl.Body(now)))
+	if tid := webhook.Str(m, "data.tid"); !strings.Contains(webhook.Str(m, "data.transcript_url"), "/"+tid+".json") {
+		t.Errorf("transcript_url %s does not name the new tid %s", webhook.Str(m, "data.transcript_url"), tid)
+	}
+
+	// KeepIDs sends them as they are; with the timestamps kept too, the file byte for byte.
+	raw, p := loadFixture(t, fixtures.V2, "message_sent")
+	tpl, _, _ = Prepare(p, BuildOptions{KeepIDs: true})
+	if got := webhook.Str(decode(t, must(tpl.Body(now))), "data.message.id"); got != "1" {
+		t.Errorf("KeepIDs: id %q, want the fixture's 1", got)
+	}
+	tpl, _, _ = Prepare(decode(t, raw), BuildOptions{KeepIDs: true, KeepTimestamps: true, Raw: raw})
+	if b := must(tpl.Body(now)); !bytes.Equal(b, raw) {
+		t.Errorf("KeepIDs and KeepTimestamps: the body is not the file byte for byte")
+	}
+	// An id the user sets with --set is theirs.
+	tpl, _, _ = Prepare(decode(t, raw), BuildOptions{Sets: []Set{{Path: "data.message.id", Value: "77"}}})
+	if got := webhook.Str(decode(t, must(tpl.Body(now))), "data.message.id"); got != "77" {
+		t.Errorf("--set data.message.id=77: id %q", got)
 	}
 }
 
