@@ -366,7 +366,7 @@ func newInspector(e *env, o *listenOptions, cfg receiver.Config, localURL string
 				timeout = cfg.ForwardTimeout
 			}
 		}
-		resp := simulate.Deliver(ctx, client, simulate.Request{URL: url, Body: body, BasicAuth: cfg.BasicAuth, Timeout: timeout})
+		resp := simulate.Deliver(ctx, client, simulate.Request{URL: url, Body: body, BasicAuth: cfg.BasicAuth, Timeout: timeout, UserAgent: e.userAgent()})
 		ev, err := webhook.Parse(body)
 		if err != nil {
 			ev = &webhook.Event{}

@@ -319,7 +319,7 @@ func deliveryRequest(e *env, to, basicAuth string, headers []string, timeout tim
 	if timeout < 0 {
 		return req, usageErr(errors.New("--timeout cannot be negative"), "")
 	}
-	return simulate.Request{URL: u, BasicAuth: basicAuth, Header: h, Timeout: timeout}, nil
+	return simulate.Request{URL: u, BasicAuth: basicAuth, Header: h, Timeout: timeout, UserAgent: e.userAgent()}, nil
 }
 
 // readFixture returns the fixture's bytes and the name to use in errors: a file, stdin
@@ -422,5 +422,8 @@ func completeTrigger(c *cobra.Command, args []string, prefix string) ([]cobra.Co
 	}
 	return out, cobra.ShellCompDirectiveNoFileComp
 }
+
+// userAgent is the User-Agent of every request comethook sends as CometChat.
+func (e *env) userAgent() string { return "comethook/" + strings.TrimPrefix(e.build.Version, "v") }
 
 func newHTTPClient(insecure bool, conc int) *http.Client { return simulate.NewClient(insecure, conc) }

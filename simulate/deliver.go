@@ -31,7 +31,15 @@ type Request struct {
 	BasicAuth string      // "user:pass"; empty for none
 	Header    http.Header // extra headers (-H)
 	Timeout   time.Duration
+	// UserAgent is sent as User-Agent (unless Header sets one); "comethook" when empty.
+	// CometChat's own is not known, so comethook names itself rather than imitate.
+	UserAgent string
 }
+
+// ContentType is the Content-Type CometChat sends, with the casing seen in live traffic
+// (cometchat-webhooks.md §9): a receiver that compares it case-sensitively to
+// "application/json" breaks on CometChat, and should break here first.
+const ContentType = "Application/json"
 
 // Response is what the endpoint did with a delivery.
 type Response struct {
@@ -54,6 +62,7 @@ func NewClient(insecure bool, conc int) *http.Client {
 	tr.MaxIdleConns = max(100, conc)
 	tr.MaxIdleConnsPerHost = max(2, conc)
 	tr.Proxy = nil
+	tr.DisableCompression = true // no Accept-Encoding: CometChat is not known to send one
 	if insecure {
 		tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // --insecure is the user's explicit choice for self-signed local HTTPS
 	}

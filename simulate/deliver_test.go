@@ -39,14 +39,14 @@ func TestBasicAuthHeader(t *testing.T) {
 
 func TestDeliverRequestLikeCometChat(t *testing.T) {
 	type seen struct {
-		method, path, ctype, auth, extra, body string
-		multi                                  []string
+		method, path, ctype, auth, extra, body, ua, enc string
+		multi                                           []string
 	}
 	got := make(chan seen, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		got <- seen{r.Method, r.URL.Path, r.Header.Get("Content-Type"), r.Header.Get("Authorization"),
-			r.Header.Get("X-Extra"), string(b), r.Header.Values("X-Multi")}
+			r.Header.Get("X-Extra"), string(b), r.Header.Get("User-Agent"), r.Header.Get("Accept-Encoding"), r.Header.Values("X-Multi")}
 		w.Header().Set("X-Reply", "yes")
 		w.WriteHeader(http.StatusCreated)
 		io.WriteString(w, `{"ok":true}`)
@@ -60,7 +60,7 @@ func TestDeliverRequestLikeCometChat(t *testing.T) {
 	h.Add("X-Multi", "b")
 	h.Set("Content-Type", "text/plain") // CometChat always sends JSON
 	resp := Deliver(context.Background(), NewClient(false, 1), Request{
-		URL: srv.URL + "/webhooks", Body: body, BasicAuth: "user:pass", Header: h, Timeout: 5 * time.Second,
+		URL: srv.URL + "/webhooks", Body: body, BasicAuth: "user:pass", Header: h, Timeout: 5 * time.Second, UserAgent: "comethook/1.2.3",
 	})
 	if resp.Err != nil {
 		t.Fatal(resp.Err)
@@ -69,7 +69,9 @@ func TestDeliverRequestLikeCometChat(t *testing.T) {
 	checks := []struct{ name, got, want string }{
 		{"method", s.method, "POST"},
 		{"path", s.path, "/webhooks"},
-		{"Content-Type", s.ctype, "application/json"},
+		{"Content-Type", s.ctype, "Application/json"}, // as CometChat sends it (observed)
+		{"User-Agent", s.ua, "comethook/1.2.3"},
+		{"Accept-Encoding", s.enc, ""},
 		{"Authorization", s.auth, "Basic dXNlcjpwYXNz"},
 		{"X-Extra", s.extra, "1"},
 		{"X-Multi", strings.Join(s.multi, ","), "a,b"},

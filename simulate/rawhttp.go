@@ -3,6 +3,7 @@ package simulate
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -57,7 +58,7 @@ func newRawClient(r Request, insecure bool) (*rawClient, bool) {
 		c.tls = &tls.Config{ServerName: u.Hostname(), InsecureSkipVerify: insecure} //nolint:gosec // the user's --insecure
 	}
 	var h bytes.Buffer
-	h.WriteString("POST " + c.path + " HTTP/1.1\r\nHost: " + c.host + "\r\nUser-Agent: Go-http-client/1.1\r\n")
+	h.WriteString("POST " + c.path + " HTTP/1.1\r\nHost: " + c.host + "\r\n")
 	hdr := RequestHeaders(r)
 	_ = hdr.Write(&h)
 	h.WriteString("Content-Length: ")
@@ -71,7 +72,10 @@ func RequestHeaders(r Request) http.Header {
 	if h == nil {
 		h = http.Header{}
 	}
-	h.Set("Content-Type", "application/json")
+	h["Content-Type"] = []string{ContentType}
+	if h.Get("User-Agent") == "" {
+		h.Set("User-Agent", cmp.Or(r.UserAgent, "comethook"))
+	}
 	if r.BasicAuth != "" {
 		h.Set("Authorization", BasicAuthHeader(r.BasicAuth))
 	}

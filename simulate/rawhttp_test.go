@@ -103,8 +103,9 @@ func TestRawClientSendsWhatCometChatSends(t *testing.T) {
 		t.Fatalf("got %+v", r)
 	}
 	r := <-got
-	if r.Method != "POST" || r.URL.RequestURI() != "/a?b=1" || r.Header.Get("Content-Type") != "application/json" ||
-		r.Header.Get("Authorization") != "Basic dTpw" || r.Header.Get("X-Extra") != "1" {
+	if r.Method != "POST" || r.URL.RequestURI() != "/a?b=1" || r.Header.Get("Content-Type") != "Application/json" ||
+		r.Header.Get("Authorization") != "Basic dTpw" || r.Header.Get("X-Extra") != "1" ||
+		r.Header.Get("User-Agent") != "comethook" || r.Header.Get("Accept-Encoding") != "" {
 		t.Errorf("request: %s %s %v", r.Method, r.URL, r.Header)
 	}
 	if b := <-bodies; b != `{"trigger":"x"}` {
