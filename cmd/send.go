@@ -250,6 +250,11 @@ func sendReport(ev *webhook.Event, req simulate.Request, resp simulate.Response,
 	} else if v.Outcome == simulate.Failed {
 		r.Error = v.Reason
 	}
+	if resp.Status == http.StatusUnauthorized && req.BasicAuth == "" && req.Header.Get("Authorization") == "" {
+		r.Hints = append(r.Hints, "the endpoint wants credentials. CometChat sends Basic Auth (the username and password of "+
+			"the webhook in the dashboard) and no signature header: it documents no x-cometchat-signature or HMAC. "+
+			"Pass --basic-auth user:pass (or set COMETHOOK_BASIC_AUTH), or -H 'Name: value' for a header your endpoint checks")
+	}
 	if ev.Trigger == "before_message" {
 		msg, warn := simulate.FinalMessage(ev, v)
 		r.Message = msg

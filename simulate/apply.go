@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/comethook/comethook/internal/webhook"
@@ -93,6 +94,8 @@ func Apply(e *webhook.Event, r Response, rules Rules) Verdict {
 func applyBeforeMessage(body []byte, rules Rules) Verdict {
 	obj, err := webhook.Object(body)
 	if err != nil {
+		// Real receivers answer with res.status(200).end() or "OK": the endpoint worked, and
+		// what CometChat does with the message is the assumption's to say.
 		what := "is not JSON"
 		switch trimmed := bytes.TrimSpace(body); {
 		case len(trimmed) == 0:
@@ -102,12 +105,20 @@ func applyBeforeMessage(body []byte, rules Rules) Verdict {
 		case json.Valid(body):
 			what = "is JSON but not an object"
 		}
-		v := Verdict{Outcome: Failed, Reason: "the answer " + what + ": before_message expects a JSON object", Drop: rules.DropInvalid}
+		v := Verdict{Outcome: Delivered, Drop: rules.DropInvalid,
+			Warnings: []string{"the answer " + what + ": before_message expects a JSON object (answer {} to let the message through unchanged)"}}
+		if v.Drop {
+			v.Outcome = Dropped
+		}
 		v.Assumptions = append(v.Assumptions, fateAssumption("when the answer is not a JSON object", v.Drop, "--on-invalid"))
 		return v
 	}
 	if obj["action"] == "do_not_propagate" {
 		return Verdict{Outcome: Dropped, Drop: true}
+	}
+	var warnings []string
+	if looksLikeBlock(obj) {
+		warnings = append(warnings, `this answer looks meant to block the message, but CometChat injects it into the metadata and delivers the message: only {"action":"do_not_propagate"} drops it`)
 	}
 	if len(obj) == 0 {
 		if !rules.InjectEmpty {
@@ -115,7 +126,25 @@ func applyBeforeMessage(body []byte, rules Rules) Verdict {
 		}
 		return Verdict{Outcome: Injected, Injected: obj, Assumptions: []string{"assumed: CometChat stores an empty {} answer as it is (--empty-object=skip to inject nothing)"}}
 	}
-	return Verdict{Outcome: Injected, Injected: obj}
+	return Verdict{Outcome: Injected, Injected: obj, Warnings: warnings}
+}
+
+// looksLikeBlock spots answers people write to block a message that CometChat does not
+// read that way: {"action":"block"}, {"action":"BLOCK"}, {"action":"DO_NOT_PROPAGATE"},
+// {"blocked":true}, {"drop":true}.
+func looksLikeBlock(obj map[string]any) bool {
+	if a, ok := obj["action"].(string); ok {
+		switch strings.ToLower(strings.TrimSpace(a)) {
+		case "block", "blocked", "drop", "reject", "deny", "do_not_propagate", "do-not-propagate", "donotpropagate":
+			return true
+		}
+	}
+	for _, k := range []string{"blocked", "block", "drop", "reject"} {
+		if obj[k] == true {
+			return true
+		}
+	}
+	return false
 }
 
 func fateAssumption(when string, drop bool, flag string) string {

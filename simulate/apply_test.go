@@ -45,6 +45,7 @@ func TestApplyBeforeMessage(t *testing.T) {
 		injected map[string]any // nil: nothing injected
 		flag     string         // the flag the assumption must name; "" for no assumption
 		reason   string
+		warn     string // a warning that must be given; "" for none
 	}{
 		{name: "do_not_propagate drops (documented)", resp: answer(200, `{"action":"do_not_propagate"}`), rules: def,
 			outcome: Dropped, drop: true},
@@ -60,34 +61,40 @@ func TestApplyBeforeMessage(t *testing.T) {
 			outcome: Injected, injected: map[string]any{"flagged": true}},
 		{name: "another action is just data", resp: answer(200, `{"action":"approve"}`), rules: def,
 			outcome: Injected, injected: map[string]any{"action": "approve"}},
+		{name: "BLOCK is injected, with a hint", resp: answer(200, `{"action":"BLOCK"}`), rules: def,
+			outcome: Injected, injected: map[string]any{"action": "BLOCK"}, warn: `only {"action":"do_not_propagate"} drops it`},
+		{name: "blocked:true is injected, with a hint", resp: answer(200, `{"blocked":true}`), rules: def,
+			outcome: Injected, injected: map[string]any{"blocked": true}, warn: "looks meant to block"},
+		{name: "DO_NOT_PROPAGATE in capitals is injected, with a hint", resp: answer(200, `{"action":"DO_NOT_PROPAGATE"}`), rules: def,
+			outcome: Injected, injected: map[string]any{"action": "DO_NOT_PROPAGATE"}, warn: "looks meant to block"},
 		{name: "empty object injected by default", resp: answer(200, `{}`), rules: def,
 			outcome: Injected, injected: map[string]any{}, flag: "--empty-object"},
 		{name: "empty object skipped", resp: answer(200, `{}`), rules: Rules{InjectEmpty: false},
 			outcome: Delivered, flag: "--empty-object"},
 		{name: "empty body delivers", resp: answer(200, ``), rules: def,
-			outcome: Failed, flag: "--on-invalid", reason: "is empty"},
+			outcome: Delivered, flag: "--on-invalid", warn: "is empty"},
 		{name: "empty body drops", resp: answer(200, "  \n"), rules: Rules{InjectEmpty: true, DropInvalid: true},
-			outcome: Failed, drop: true, flag: "--on-invalid", reason: "is empty"},
+			outcome: Dropped, drop: true, flag: "--on-invalid", warn: "is empty"},
 		{name: "204 no content delivers", resp: answer(204, ``), rules: def,
-			outcome: Failed, flag: "--on-invalid", reason: "is empty"},
+			outcome: Delivered, flag: "--on-invalid", warn: "is empty"},
 		{name: "text delivers", resp: answer(200, `OK`), rules: def,
-			outcome: Failed, flag: "--on-invalid", reason: "is not JSON"},
+			outcome: Delivered, flag: "--on-invalid", warn: "is not JSON"},
 		{name: "text drops", resp: answer(200, `OK`), rules: Rules{DropInvalid: true},
-			outcome: Failed, drop: true, flag: "--on-invalid", reason: "is not JSON"},
+			outcome: Dropped, drop: true, flag: "--on-invalid", warn: "is not JSON"},
 		{name: "array", resp: answer(200, `[{"a":1}]`), rules: def,
-			outcome: Failed, flag: "--on-invalid", reason: "is JSON but not an object"},
+			outcome: Delivered, flag: "--on-invalid", warn: "is JSON but not an object"},
 		{name: "string", resp: answer(200, `"ok"`), rules: def,
-			outcome: Failed, flag: "--on-invalid", reason: "is JSON but not an object"},
+			outcome: Delivered, flag: "--on-invalid", warn: "is JSON but not an object"},
 		{name: "number drops", resp: answer(200, `1`), rules: Rules{DropInvalid: true},
-			outcome: Failed, drop: true, flag: "--on-invalid", reason: "is JSON but not an object"},
+			outcome: Dropped, drop: true, flag: "--on-invalid", warn: "is JSON but not an object"},
 		{name: "null", resp: answer(200, `null`), rules: def,
-			outcome: Failed, flag: "--on-invalid", reason: "is null"},
+			outcome: Delivered, flag: "--on-invalid", warn: "is null"},
 		{name: "two objects", resp: answer(200, `{"a":1}{"b":2}`), rules: def,
-			outcome: Failed, flag: "--on-invalid", reason: "is not JSON"},
+			outcome: Delivered, flag: "--on-invalid", warn: "is not JSON"},
 		{name: "object then a stray brace", resp: answer(200, `{"a":1}}`), rules: def,
-			outcome: Failed, flag: "--on-invalid", reason: "is not JSON"},
+			outcome: Delivered, flag: "--on-invalid", warn: "is not JSON"},
 		{name: "truncated object", resp: answer(200, `{"a":`), rules: def,
-			outcome: Failed, flag: "--on-invalid", reason: "is not JSON"},
+			outcome: Delivered, flag: "--on-invalid", warn: "is not JSON"},
 		{name: "500 delivers", resp: answer(500, `{"action":"do_not_propagate"}`), rules: def,
 			outcome: Failed, flag: "--on-error", reason: "HTTP 500 Internal Server Error"},
 		{name: "500 drops", resp: answer(500, `boom`), rules: Rules{DropOnError: true},
@@ -120,6 +127,9 @@ func TestApplyBeforeMessage(t *testing.T) {
 			}
 			if (v.Reason != "") != (tt.outcome == Failed) || !strings.Contains(v.Reason, tt.reason) {
 				t.Errorf("reason %q, want one containing %q (only when failed)", v.Reason, tt.reason)
+			}
+			if w := strings.Join(v.Warnings, "; "); (w != "") != (tt.warn != "") || !strings.Contains(w, tt.warn) {
+				t.Errorf("warnings %q, want one containing %q", w, tt.warn)
 			}
 			if tt.flag == "" {
 				if len(v.Assumptions) != 0 {
@@ -199,7 +209,7 @@ func TestApplyWarnings(t *testing.T) {
 		{"slow and failed", Response{Status: 500, Duration: 3 * time.Second}, []string{"slow: answered in 3s"}},
 		{"timed out is not also slow", Response{Err: context.DeadlineExceeded, TimedOut: true, Duration: 5 * time.Second}, nil},
 		{"truncated", Response{Status: 200, Body: []byte(`{"a":`), Truncated: true, Duration: time.Millisecond},
-			[]string{"longer than 1048576 bytes"}},
+			[]string{"the answer is not JSON", "longer than 1048576 bytes"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

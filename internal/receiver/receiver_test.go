@@ -340,7 +340,8 @@ func TestMock(t *testing.T) {
 		{"drop wins over respond", Mock{Drop: true, Respond: []byte(`{"a":1}`)}, beforeMessage, 200, `{"action":"do_not_propagate"}`, simulate.Dropped, "", ""},
 		{"status 500", Mock{Status: 500}, afterMessage, 500, "{}", simulate.Failed, "HTTP 500 Internal Server Error: comethook answers with --status 500", ""},
 		{"status 500 before_message", Mock{Status: 500}, beforeMessage, 500, "{}", simulate.Failed, "--status 500", ""},
-		{"respond not JSON", Mock{Respond: []byte("nope")}, beforeMessage, 200, "nope", simulate.Failed, "the answer is not JSON: before_message expects a JSON object: check --respond", ""},
+		// CometChat delivers the message (the labelled assumption); the warning says why it is not injected.
+		{"respond not JSON", Mock{Respond: []byte("nope")}, beforeMessage, 200, "nope", simulate.Delivered, "", ""},
 		{"status 202", Mock{Status: 202}, afterMessage, 202, "{}", simulate.Delivered, "", ""},
 	}
 	for _, tt := range tests {
@@ -575,7 +576,7 @@ func TestForwardBeforeMessage(t *testing.T) {
 		{"injected", 200, `{"moderated":true}`, simulate.Injected, false, ""},
 		{"dropped", 200, `{"action":"do_not_propagate"}`, simulate.Dropped, true, ""},
 		{"failed: 500", 500, `{}`, simulate.Failed, false, "your app answered HTTP 500 Internal Server Error"},
-		{"failed: not JSON", 200, `ok`, simulate.Failed, false, "the answer is not JSON"},
+		{"delivered: not JSON", 200, `ok`, simulate.Delivered, false, ""}, // with a warning, below
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -590,6 +591,9 @@ func TestForwardBeforeMessage(t *testing.T) {
 			}
 			if d.Outcome != tt.outcome || d.Verdict.Drop != tt.drop {
 				t.Errorf("outcome %q drop %v, want %q %v", d.Outcome, d.Verdict.Drop, tt.outcome, tt.drop)
+			}
+			if notJSON := strings.Contains(strings.Join(d.Warnings, ";"), "the answer is not JSON"); notJSON != (tt.answer == "ok") {
+				t.Errorf("warnings %q: a not-JSON answer is warned about, and only that", d.Warnings)
 			}
 			if !strings.Contains(d.Error, tt.errHas) || (tt.errHas == "") != (d.Error == "") {
 				t.Errorf("error %q, want it to contain %q", d.Error, tt.errHas)

@@ -21,6 +21,7 @@ type SendReport struct {
 	Verdict  simulate.Verdict
 	Message  map[string]any // before_message: the message as CometChat delivers it; nil when dropped
 	Warnings []string       // notes from building the payload, the verdict's warnings
+	Hints    []string       // what to try next (not in the JSON record)
 	Error    string         // the failure, explained
 	Attempt  int            // with --retry: which attempt this is (1-based); 0 otherwise
 	Of       int            // with --retry: how many attempts at most
@@ -64,6 +65,9 @@ func (p *Printer) Send(r SendReport) {
 	}
 	for _, wmsg := range r.Warnings {
 		p.Warn(Clean(wmsg, false))
+	}
+	for _, h := range r.Hints {
+		fmt.Fprintf(p.Err, "%s %s\n", p.est.faint.Sprint("hint:"), Clean(h, true))
 	}
 }
 

@@ -68,6 +68,7 @@ func TestSendReportBeforeMessage(t *testing.T) {
 		rules   simulate.Rules
 		want    []string
 		notWant []string
+		stderr  string // what stderr must say; "" for nothing
 	}{
 		{name: "injected", resp: ok(200, `{"flagged":true}`), rules: simulate.DefaultRules(),
 			want: []string{"← 200 OK  12 ms  injected\n", `"flagged": true`,
@@ -87,8 +88,9 @@ func TestSendReportBeforeMessage(t *testing.T) {
 			want: []string{"failed  HTTP 503 Service Unavailable", "  verdict: CometChat drops the message\n",
 				"assumed: CometChat drops the message when the endpoint answers non-2xx (--on-error=drop; deliver is the default)"}},
 		{name: "invalid answer", resp: ok(200, `thanks!`), rules: simulate.DefaultRules(),
-			want: []string{"failed  the answer is not JSON: before_message expects a JSON object", "  thanks!\n",
-				"verdict: CometChat delivers the message unchanged", "--on-invalid"}},
+			want: []string{"← 200 OK", "delivered\n", "  thanks!\n",
+				"verdict: CometChat delivers the message unchanged", "--on-invalid"},
+			stderr: "warning: the answer is not JSON: before_message expects a JSON object"},
 		{name: "timed out", resp: timedOut, rules: simulate.DefaultRules(),
 			want: []string{"← failed  no answer within 2s: CometChat gives up after about 2s; is the endpoint stuck?  2.0 s\n",
 				"verdict: CometChat delivers the message unchanged", "--on-timeout"}},
@@ -110,8 +112,8 @@ func TestSendReportBeforeMessage(t *testing.T) {
 					t.Errorf("report has %q:\n%s", w, got)
 				}
 			}
-			if errb.Len() != 0 {
-				t.Errorf("stderr = %q, want nothing", errb.String())
+			if !strings.Contains(errb.String(), tt.stderr) || (errb.Len() == 0) != (tt.stderr == "") {
+				t.Errorf("stderr = %q, want %q", errb.String(), tt.stderr)
 			}
 			assertNoEscapes(t, "report", got)
 		})
