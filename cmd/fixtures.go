@@ -113,7 +113,7 @@ func newFixturesShowCmd(e *env) *cobra.Command {
 	}
 	c.Flags().BoolVar(&legacy, "legacy", false, "the Legacy Webhooks payload where a trigger exists in both systems")
 	c.Flags().BoolVar(&keep, "keep-timestamps", false, "keep the fixture's own timestamps")
-	c.Flags().StringVar(&variant, "variant", "", "another shape of the trigger's payload (see comethook fixtures), e.g. observed")
+	c.Flags().StringVar(&variant, "variant", "", "another shape of the trigger's payload (see comethook fixtures), e.g. documented")
 	return c
 }
 

@@ -114,7 +114,7 @@ Exit status: 0 when the endpoint answered 2xx, 1 when the delivery failed, 2 for
 	fl.BoolVar(&o.keepTimestamps, "keep-timestamps", false, "send the fixture's timestamps as they are instead of now")
 	fl.BoolVar(&o.keepIDs, "keep-ids", false, "send the fixture's ids as they are (default: every send, and every request of --count, is a new event with new ids)")
 	fl.BoolVar(&o.legacy, "legacy", false, "use the Legacy Webhooks payload where a trigger exists in both systems")
-	fl.StringVar(&o.variant, "variant", "", "another shape of the trigger's bundled payload (see comethook fixtures), e.g. observed")
+	fl.StringVar(&o.variant, "variant", "", "another shape of the trigger's bundled payload (see comethook fixtures), e.g. documented")
 	fl.IntVarP(&o.count, "count", "n", 1, "send the payload this many times (fresh timestamps each) and summarise")
 	fl.IntVarP(&o.concurrency, "concurrency", "c", 1, "workers sending at once with --count")
 	fl.Float64Var(&o.rate, "rate", 0, "with --count: send at this many requests per second (default: as fast as the workers go)")

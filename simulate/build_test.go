@@ -18,7 +18,8 @@ import (
 // loadFixture returns a bundled fixture, raw and decoded.
 func loadFixture(t *testing.T, sys fixtures.System, trigger string) ([]byte, map[string]any) {
 	t.Helper()
-	raw, err := fixtures.Load(fixtures.Key{System: sys, Trigger: trigger})
+	trigger, variant, _ := strings.Cut(trigger, "@")
+	raw, err := fixtures.Load(fixtures.Key{System: sys, Trigger: trigger, Variant: variant})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -352,7 +353,7 @@ func stampValue(t *testing.T, m map[string]any, path string) (n int64, digits in
 }
 
 func TestBodyShiftsSecondsKeepingIntervals(t *testing.T) {
-	_, p := loadFixture(t, fixtures.V2, "message_edited")
+	_, p := loadFixture(t, fixtures.V2, "message_edited@documented")
 	orig := map[string]int64{}
 	paths := []string{
 		"data.message.sentAt",
@@ -542,8 +543,8 @@ func TestBodyFreshIDs(t *testing.T) {
 	}{
 		{fixture: "message_sent", ids: map[string]string{"data.message.id": num}},
 		{fixture: "message_reaction_added", ids: map[string]string{"data.reaction.id": num, "data.reaction.messageId": num}},
-		{fixture: "message_edited", ids: map[string]string{"data.message.id": num, "data.message.data.entities.on.entity.id": num}},
-		{fixture: "message_edited", variant: "observed", ids: map[string]string{"data.message.id": num}},
+		{fixture: "message_edited", variant: "documented", ids: map[string]string{"data.message.id": num, "data.message.data.entities.on.entity.id": num}},
+		{fixture: "message_edited", ids: map[string]string{"data.message.id": num}},
 		{fixture: "message_read_receipt", ids: map[string]string{"data.body.messageId": num}},
 		{fixture: "call_initiated", ids: map[string]string{"data.call.id": num, "data.call.data.entities.on.entity.sessionid": session}},
 		{fixture: "transcription_generated", ids: map[string]string{"data.sessionId": session,
@@ -635,7 +636,7 @@ func TestBodyFreshIDs(t *testing.T) {
 }
 
 func TestBodyConcurrent(t *testing.T) {
-	_, p := loadFixture(t, fixtures.V2, "message_edited")
+	_, p := loadFixture(t, fixtures.V2, "message_edited@documented")
 	tpl, _, err := Prepare(p, BuildOptions{})
 	if err != nil {
 		t.Fatal(err)

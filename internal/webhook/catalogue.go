@@ -59,8 +59,8 @@ var catalogue = []Trigger{
 
 	// Webhooks (Dashboard → Settings → Webhooks).
 	documented(entry("message_sent", V2, "message", "data.message", "A message was sent", "data.message.id")),
-	entry("message_edited", V2, "message", "data.message", "A message was edited (default: the documented action message; observed: the message itself)", "data.message.id", "data.message.updatedAt"),
-	entry("message_deleted", V2, "message", "data.message", "A message was deleted (default: the documented action message; observed: the message itself)", "data.message.id", "data.message.updatedAt"),
+	entry("message_edited", V2, "message", "data.message", "A message was edited (default: the message itself, as observed live; documented: an action message)", "data.message.id", "data.message.updatedAt"),
+	entry("message_deleted", V2, "message", "data.message", "A message was deleted (default: the message itself, as observed live; documented: an action message)", "data.message.id", "data.message.updatedAt"),
 	entry("message_delivery_receipt", V2, "message", "data.body", "A message was marked delivered (data.body carries the receipt)",
 		"data.body.messageId", "data.sender", "data.body.action"),
 	entry("message_read_receipt", V2, "message", "data.body", "A message was marked read (data.body carries the receipt)",

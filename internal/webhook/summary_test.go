@@ -20,7 +20,11 @@ func TestSummarizeFixtures(t *testing.T) {
 			Text: "Are we still on for the hike on Saturday? 🥾", Gist: "#1"},
 		{System: fixtures.V2, Trigger: "message_edited"}: {From: "cometchat-uid-1", To: "cometchat-uid-2",
 			Text: "Are we still on for the hike on Sunday? 🥾", Gist: "edited #1"},
-		{System: fixtures.V2, Trigger: "message_deleted"}:          {From: "cometchat-uid-1", To: "cometchat-uid-2", Gist: "deleted #1"},
+		{System: fixtures.V2, Trigger: "message_deleted"}: {From: "cometchat-uid-1", To: "cometchat-uid-2",
+			Text: "Are we still on for the hike on Sunday? 🥾", Gist: "deleted #1"}, // live shape: the message, its last text
+		{System: fixtures.V2, Trigger: "message_deleted", Variant: "documented"}: {From: "cometchat-uid-1", To: "cometchat-uid-2", Gist: "deleted #1"},
+		{System: fixtures.V2, Trigger: "message_edited", Variant: "documented"}: {From: "cometchat-uid-1", To: "cometchat-uid-2",
+			Text: "Are we still on for the hike on Sunday? 🥾", Gist: "edited #1"},
 		{System: fixtures.V2, Trigger: "message_delivery_receipt"}: {From: "cometchat-uid-2", To: "cometchat-uid-1", Gist: "delivered #1"},
 		{System: fixtures.V2, Trigger: "message_read_receipt"}:     {From: "cometchat-uid-2", To: "cometchat-uid-1", Gist: "read #1"},
 		{System: fixtures.V2, Trigger: "message_reaction_added"}:   {Gist: "👍 on #1", By: "cometchat-uid-2"},
@@ -35,7 +39,7 @@ func TestSummarizeFixtures(t *testing.T) {
 	seen := map[fixtures.Key]bool{}
 	for _, k := range keys {
 		seen[k] = true
-		t.Run(string(k.System)+"/"+k.Trigger, func(t *testing.T) {
+		t.Run(string(k.System)+"/"+k.Trigger+"@"+k.Variant, func(t *testing.T) {
 			e := fixtureEvent(t, k)
 			got := Summarize(e)
 			w, ok := want[k]
