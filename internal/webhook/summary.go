@@ -24,12 +24,13 @@ func Summarize(e *Event) Summary {
 	d := e.Data()
 	switch e.Trigger {
 	case "message_delivery_receipt", "message_read_receipt":
+		// The two systems share these names but not the shape: say which one this is.
 		if body := Obj(d, "body"); body != nil { // current system
 			return Summary{From: Str(d, "sender"), To: Str(d, "messageSender"),
-				Gist: Str(body, "action") + " #" + Str(body, "messageId")}
+				Gist: Str(body, "action") + " #" + Str(body, "messageId") + " (v2 receipt)"}
 		}
 		return Summary{From: Str(d, "receiptSender"), To: Str(d, "messageSender"),
-			Gist: Str(d, "receiptType") + " #" + Str(d, "messageId")}
+			Gist: Str(d, "receiptType") + " #" + Str(d, "messageId") + " (legacy receipt)"}
 	case "after_connection_status_changed":
 		return Summary{From: Str(d, "user.uid"),
 			Gist: join(Str(d, "event.type"), Str(d, "event.event_for.platform"), at(d, "event.at"))}
