@@ -72,6 +72,12 @@ var catalogue = []Trigger{
 	entry("message_reaction_added", V2, "message", "data.reaction", "A reaction was added to a message", "data.reaction.id", "data.reaction.reactedAt"),
 	entry("message_reaction_removed", V2, "message", "data.reaction", "A reaction was removed from a message", "data.reaction.id", "data.reaction.reactedAt"),
 	entry("user_mentioned", V2, "message", "data.message", "A message mentioned a user (<@uid:...> in the text)", "data.message.id"),
+	// In the dashboard's trigger list, never documented nor seen firing (cometchat-webhooks.md §9):
+	// the payloads are comethook's guess, shaped like the reactions' (the message, who, when).
+	unverified(entry("message_pinned", V2, "message", "data.message", "A message was pinned (dashboard trigger; payload not documented, shape assumed)", "data.message.id", "data.pinnedAt")),
+	unverified(entry("message_unpinned", V2, "message", "data.message", "A message was unpinned (dashboard trigger; payload not documented, shape assumed)", "data.message.id", "data.unpinnedAt")),
+	unverified(entry("conversation_pinned", V2, "message", "data.conversation", "A conversation was pinned (dashboard trigger; payload not documented, shape assumed)", "data.conversation.conversationId", "data.pinnedAt")),
+	unverified(entry("conversation_unpinned", V2, "message", "data.conversation", "A conversation was unpinned (dashboard trigger; payload not documented, shape assumed)", "data.conversation.conversationId", "data.unpinnedAt")),
 
 	entry("user_connection_status_changed", V2, "user", "data.user", "A user connected or disconnected (timestamps in milliseconds)",
 		"data.user.uid", "data.timestamp"),

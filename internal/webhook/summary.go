@@ -46,6 +46,14 @@ func Summarize(e *Event) Summary {
 		return Summary{From: Str(d, "by.uid"), Gist: strings.TrimPrefix(e.Trigger, "user_") + " " + keyList(Obj(d, "users"))}
 	case "moderation_engine_failed":
 		return moderationFailed(d)
+	case "message_pinned", "message_unpinned":
+		verb := strings.TrimPrefix(e.Trigger, "message_")
+		m := Obj(d, "message")
+		return Summary{From: Str(m, "sender"), To: receiver(m), Text: Str(m, "data.text"),
+			Gist: verb + " #" + Str(m, "id") + " by " + Str(d, verb+"By.uid")}
+	case "conversation_pinned", "conversation_unpinned":
+		verb := strings.TrimPrefix(e.Trigger, "conversation_")
+		return Summary{Gist: verb + " " + Str(d, "conversation.conversationId") + " by " + Str(d, verb+"By.uid")}
 	}
 	if t, ok := TriggerOf(e); ok {
 		switch t.Category {
