@@ -92,6 +92,9 @@ var catalogue = []Trigger{
 	entry("group_member_joined", V2, "group", "data.members", "A user joined a group", "data.group.guid", "data.group.updatedAt", "data.members"),
 	entry("group_member_left", V2, "group", "data.members", "A member left a group", "data.group.guid", "data.group.updatedAt", "data.members"),
 	entry("group_member_kicked", V2, "group", "data.members", "A member was kicked from a group", "data.group.guid", "data.group.updatedAt", "data.members"),
+	// Listed in one docs table (webhooks overview), absent from the Management API's trigger
+	// list, no payload anywhere: assumed shaped like group_member_kicked (cometchat-webhooks.md §4.2).
+	unverified(entry("group_member_removed", V2, "group", "data.members", "A member was removed from a group (in one docs table only; shape assumed like kicked)", "data.group.guid", "data.group.updatedAt", "data.members")),
 	entry("group_member_banned", V2, "group", "data.members", "A member was banned from a group", "data.group.guid", "data.group.updatedAt", "data.members"),
 	entry("group_member_unbanned", V2, "group", "data.members", "A member was unbanned", "data.group.guid", "data.group.updatedAt", "data.members"),
 	entry("group_member_scope_changed", V2, "group", "data.members", "A member's scope changed (e.g. participant → moderator)",
