@@ -23,9 +23,11 @@ func newFixturesCmd(e *env) *cobra.Command {
 		Long: `Fixtures lists the triggers comethook has a realistic payload for, with the webhook
 system each belongs to: "legacy" (Dashboard → Settings → Legacy Webhooks) or "v2"
 (Settings → Webhooks). Where a trigger exists in both, v2 is the default and --legacy
-picks the other.`,
+picks the other. Message triggers take a kind of message with --variant: image, video,
+audio, file (attachments), custom (customData), thread (a reply), mention, metadata (and tags).`,
 		Example: `  comethook fixtures
   comethook fixtures show before_message
+  comethook fixtures show message_sent --variant image
   comethook fixtures show message_read_receipt --legacy > receipt.json`,
 		Args: argsRange(0, 0),
 		RunE: func(c *cobra.Command, _ []string) error {
@@ -50,7 +52,9 @@ func runFixturesList(e *env, asJSON bool) error {
 		Dedup         []string `json:"dedup,omitempty"`
 		DedupInferred bool     `json:"dedupInferred,omitempty"`
 		Unverified    bool     `json:"unverified,omitempty"`
-		shared        bool     // the trigger has other payloads: the list marks the default
+		// Kinds are the message kinds this fixture's message can be made (--variant image…).
+		Kinds  []string `json:"kinds,omitempty"`
+		shared bool     // the trigger has other payloads: the list marks the default
 	}
 	byCategory := map[string][]row{}
 	for _, k := range fixtures.Keys() {
@@ -59,8 +63,8 @@ func runFixturesList(e *env, asJSON bool) error {
 		shared := len(fixtures.Systems(k.Trigger)) > 1 || len(fixtures.Variants(k.Trigger, k.System)) > 0
 		byCategory[t.Category] = append(byCategory[t.Category], row{Trigger: k.Trigger, System: string(k.System),
 			Variant: k.Variant, Category: t.Category, Default: def == k, Description: t.Description,
-			shared: shared,
-			Dedup:  t.Dedup, DedupInferred: t.DedupInferred, Unverified: t.Unverified})
+			shared: shared, Kinds: kindsOf(k),
+			Dedup: t.Dedup, DedupInferred: t.DedupInferred, Unverified: t.Unverified})
 	}
 	if asJSON {
 		for _, c := range webhook.Categories {
@@ -86,6 +90,9 @@ func runFixturesList(e *env, asJSON bool) error {
 				sys += " (default)"
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Trigger, sys, r.Description)
+			if len(r.Kinds) > 0 {
+				fmt.Fprintf(tw, "\t\t  --variant %s\n", strings.Join(r.Kinds, ", "))
+			}
 		}
 	}
 	if err := tw.Flush(); err != nil {
@@ -93,6 +100,32 @@ func runFixturesList(e *env, asJSON bool) error {
 	}
 	fmt.Fprintln(e.p.Out, "\nlegacy: Dashboard → Settings → Legacy Webhooks; v2: Settings → Webhooks. Where both have a trigger, v2 is the default (--legacy for the other).")
 	return nil
+}
+
+// kindsOf lists the message kinds of a default fixture (none for a variant).
+func kindsOf(k fixtures.Key) []string {
+	if k.Variant != "" {
+		return nil
+	}
+	return fixtures.Kinds(k.Trigger, k.System)
+}
+
+// completeVariant completes --variant with the variants of the trigger already typed.
+func completeVariant(c *cobra.Command, args []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	if len(args) == 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var sys fixtures.System
+	if legacy, _ := c.Flags().GetBool("legacy"); legacy {
+		sys = fixtures.Legacy
+	}
+	var out []cobra.Completion
+	for _, v := range fixtures.Variants(args[0], sys) {
+		if strings.HasPrefix(v, prefix) {
+			out = append(out, v)
+		}
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
 }
 
 func newFixturesShowCmd(e *env) *cobra.Command {
@@ -113,7 +146,8 @@ func newFixturesShowCmd(e *env) *cobra.Command {
 	}
 	c.Flags().BoolVar(&legacy, "legacy", false, "the Legacy Webhooks payload where a trigger exists in both systems")
 	c.Flags().BoolVar(&keep, "keep-timestamps", false, "keep the fixture's own timestamps")
-	c.Flags().StringVar(&variant, "variant", "", "another shape of the trigger's payload (see comethook fixtures), e.g. documented")
+	c.Flags().StringVar(&variant, "variant", "", "another shape of the trigger's payload, or a kind of message: image, video, audio, file, custom, thread, mention, metadata (see comethook fixtures)")
+	_ = c.RegisterFlagCompletionFunc("variant", completeVariant)
 	return c
 }
 

@@ -98,7 +98,8 @@ Exit status: 0 when the endpoint answered 2xx, 1 when the delivery failed, 2 for
   comethook send after_message my-capture.json --to :3000/webhooks --basic-auth user:pass
   comethook send before_message - --to $URL --set data.data.text="spam link" --json < event.json
   comethook send message_sent --to 3000 --count 1000 --concurrency 20
-  comethook send message_read_receipt --legacy --to 3000/hooks`,
+  comethook send message_read_receipt --legacy --to 3000/hooks
+  comethook send message_sent --variant image --to 3000/webhooks`,
 		Args:              argsRange(1, 2),
 		ValidArgsFunction: completeTrigger,
 		RunE: func(c *cobra.Command, args []string) error {
@@ -114,7 +115,8 @@ Exit status: 0 when the endpoint answered 2xx, 1 when the delivery failed, 2 for
 	fl.BoolVar(&o.keepTimestamps, "keep-timestamps", false, "send the fixture's timestamps as they are instead of now")
 	fl.BoolVar(&o.keepIDs, "keep-ids", false, "send the fixture's ids as they are (default: every send, and every request of --count, is a new event with new ids)")
 	fl.BoolVar(&o.legacy, "legacy", false, "use the Legacy Webhooks payload where a trigger exists in both systems")
-	fl.StringVar(&o.variant, "variant", "", "another shape of the trigger's bundled payload (see comethook fixtures), e.g. documented")
+	fl.StringVar(&o.variant, "variant", "", "another shape of the trigger's bundled payload, or a kind of message: image, video, audio, file, custom, thread, mention, metadata (see comethook fixtures)")
+	_ = c.RegisterFlagCompletionFunc("variant", completeVariant)
 	fl.IntVarP(&o.count, "count", "n", 1, "send the payload this many times (fresh timestamps each) and summarise")
 	fl.IntVarP(&o.concurrency, "concurrency", "c", 1, "workers sending at once with --count")
 	fl.Float64Var(&o.rate, "rate", 0, "with --count: send at this many requests per second (default: as fast as the workers go)")

@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"fmt"
+	"maps"
 	"sort"
 	"strconv"
 	"strings"
@@ -108,6 +109,9 @@ func summarizeMessage(trigger string, m map[string]any) Summary {
 	switch Str(m, "category") {
 	case "custom":
 		s.Gist = strings.TrimSpace(s.Gist + " custom:" + Str(m, "type"))
+		if cd := Obj(data, "customData"); len(cd) > 0 {
+			s.Gist += " {" + keyList(cd) + "}"
+		}
 	case "message":
 		if t := Str(m, "type"); t != "text" && t != "" {
 			s.Gist = strings.TrimSpace(s.Gist + " " + attachmentGist(t, data))
@@ -116,6 +120,20 @@ func summarizeMessage(trigger string, m map[string]any) Summary {
 	s.Text = Str(data, "text")
 	if names := mentionNames(data); names != "" {
 		s.Gist = strings.TrimSpace(s.Gist + " mentions " + names)
+	}
+	if meta := Obj(data, "metadata"); len(meta) > 0 {
+		own := maps.Clone(meta)
+		delete(own, "@injected") // what CometChat and extensions added, not the sender
+		if len(own) > 0 {
+			s.Gist = strings.TrimSpace(s.Gist + " metadata{" + keyList(own) + "}")
+		}
+	}
+	if tags, ok := m["tags"].([]any); ok && len(tags) > 0 {
+		var ts []string
+		for _, t := range tags {
+			ts = append(ts, fmt.Sprint(t))
+		}
+		s.Gist = strings.TrimSpace(s.Gist + " tags:" + strings.Join(ts, ","))
 	}
 	if Str(m, "category") == "call" {
 		s.Gist = join(s.Gist, Str(m, "type")+" call", Str(data, "action"))

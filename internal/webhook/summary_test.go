@@ -105,7 +105,7 @@ func TestSummarizeShapes(t *testing.T) {
 		{name: "custom message",
 			body: `{"trigger":"message_sent","data":{"message":{"id":"7","sender":"u1","receiver":"u2","category":"custom","type":"location",
 				"data":{"customData":{"latitude":"50.6","longitude":"-1.2"}}}}}`,
-			want: Summary{From: "u1", To: "u2", Gist: "#7 custom:location"}},
+			want: Summary{From: "u1", To: "u2", Gist: "#7 custom:location {latitude, longitude}"}},
 		{name: "thread reply",
 			body: `{"trigger":"message_sent","data":{"message":{"id":"9","parentId":"3","sender":"u1","receiver":"u2",
 				"category":"message","type":"text","data":{"text":"in the thread"}}}}`,
