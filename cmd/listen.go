@@ -734,13 +734,18 @@ func (s *deliverySink) summary() string {
 	if s.total == 0 {
 		return "Stopped. No deliveries."
 	}
+	return fmt.Sprintf("Stopped. %s: %s.", deliveries(s.total), outcomeWords(s.counts))
+}
+
+// outcomeWords counts outcomes in words, in the vocabulary's order: "4 delivered, 1 injected".
+func outcomeWords(counts map[simulate.Outcome]int) string {
 	var words []string
 	for _, o := range []simulate.Outcome{simulate.Delivered, simulate.Injected, simulate.Dropped, simulate.Failed, simulate.Rejected} {
-		if n := s.counts[o]; n > 0 {
+		if n := counts[o]; n > 0 {
 			words = append(words, fmt.Sprintf("%d %s", n, o))
 		}
 	}
-	return fmt.Sprintf("Stopped. %s: %s.", deliveries(s.total), strings.Join(words, ", "))
+	return strings.Join(words, ", ")
 }
 
 // deliveries counts: "1 delivery", "2 deliveries".

@@ -39,6 +39,8 @@ type sendOptions struct {
 	retry          bool
 	retryDelays    []time.Duration
 	rules          rulesFlags
+	scenario       string
+	system         string
 }
 
 // rulesFlags are the before_message assumptions, as flags.
@@ -86,7 +88,7 @@ func (f rulesFlags) rules() (simulate.Rules, error) {
 func newSendCmd(e *env) *cobra.Command {
 	o := &sendOptions{}
 	c := &cobra.Command{
-		Use:   "send <trigger> [fixture.json | -]",
+		Use:   "send <trigger> [fixture.json | -] | --scenario NAME",
 		Short: "Send a webhook to an endpoint the way CometChat does",
 		Long: `Send plays CometChat's part: it posts the bundled payload of a trigger (or your own
 fixture file, or stdin with -) to an endpoint, with fresh timestamps, and shows the answer.
@@ -99,10 +101,19 @@ Exit status: 0 when the endpoint answered 2xx, 1 when the delivery failed, 2 for
   comethook send before_message - --to $URL --set data.data.text="spam link" --json < event.json
   comethook send message_sent --to 3000 --count 1000 --concurrency 20
   comethook send message_read_receipt --legacy --to 3000/hooks
-  comethook send message_sent --variant image --to 3000/webhooks`,
-		Args:              argsRange(1, 2),
+  comethook send message_sent --variant image --to 3000/webhooks
+  comethook send --scenario conversation --to 3000/webhooks`,
+		Args: func(c *cobra.Command, args []string) error {
+			if o.scenario != "" {
+				return argsRange(0, 0)(c, args)
+			}
+			return argsRange(1, 2)(c, args)
+		},
 		ValidArgsFunction: completeTrigger,
 		RunE: func(c *cobra.Command, args []string) error {
+			if o.scenario != "" {
+				return runScenario(c.Context(), e, o, c.Flags().Changed)
+			}
 			o.trigger = args[0]
 			if len(args) > 1 {
 				o.file = args[1]
@@ -120,6 +131,15 @@ Exit status: 0 when the endpoint answered 2xx, 1 when the delivery failed, 2 for
 	fl.IntVarP(&o.count, "count", "n", 1, "send the payload this many times (fresh timestamps each) and summarise")
 	fl.IntVarP(&o.concurrency, "concurrency", "c", 1, "workers sending at once with --count")
 	fl.Float64Var(&o.rate, "rate", 0, "with --count: send at this many requests per second (default: as fast as the workers go)")
+	fl.StringVar(&o.scenario, "scenario", "", "send a realistic chain of webhooks with the same ids and increasing times: conversation, group, call (list: describe them)")
+	fl.StringVar(&o.system, "system", "", "with --scenario: the webhook system, legacy or v2 (default: v2 where both exist)")
+	_ = c.RegisterFlagCompletionFunc("scenario", func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		out := []cobra.Completion{"list"}
+		for _, s := range fixtures.Scenarios() {
+			out = append(out, cobra.CompletionWithDesc(s.Name, s.Description))
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	})
 	return c
 }
 
@@ -162,13 +182,9 @@ func sendPayload(ctx context.Context, e *env, o *sendOptions, trig webhook.Trigg
 	if err != nil {
 		return usageErr(err, "")
 	}
-	sets := make([]simulate.Set, 0, len(o.sets))
-	for _, s := range o.sets {
-		set, err := simulate.ParseSet(s)
-		if err != nil {
-			return usageErr(err, "")
-		}
-		sets = append(sets, set)
+	sets, err := parseSets(o.sets)
+	if err != nil {
+		return err
 	}
 	req, err := deliveryRequest(e, o.to, o.basicAuth, o.headers, o.timeout)
 	if err != nil {

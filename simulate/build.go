@@ -217,7 +217,12 @@ func (t *Template) Payload() map[string]any { return t.payload }
 
 // Body renders the payload as JSON with timestamps moved to now and, unless kept, new ids
 // for the event. It is safe for concurrent use.
-func (t *Template) Body(now time.Time) ([]byte, error) {
+func (t *Template) Body(now time.Time) ([]byte, error) { return t.BodyWith(now, nil) }
+
+// BodyWith is Body with the new ids taken from ids where it has them (and added to it where
+// it has not), so that several bodies are about the same message, call or group: the steps
+// of a scenario. A nil ids gives every body ids of its own.
+func (t *Template) BodyWith(now time.Time, ids *IDs) ([]byte, error) {
 	if t.raw != nil {
 		return t.raw, nil
 	}
@@ -227,7 +232,11 @@ func (t *Template) Body(now time.Time) ([]byte, error) {
 	}
 	fresh := make([]string, len(t.groups))
 	for i, g := range t.groups {
-		fresh[i] = g.kind.next(g.old, now)
+		if ids != nil {
+			fresh[i] = ids.get(g, now)
+		} else {
+			fresh[i] = g.kind.next(g.old, now)
+		}
 	}
 	n := 0
 	for _, p := range t.pieces {

@@ -211,3 +211,23 @@ func (f idField) append(out []byte, groups []idGroup, fresh []string) ([]byte, e
 	b, err := Marshal(s)
 	return append(out, b...), err
 }
+
+// IDs is the new value of each id that bodies rendered with it share (see BodyWith).
+type IDs struct {
+	mu  sync.Mutex
+	new map[string]string // by the id's value in the fixtures
+}
+
+// NewIDs returns an empty set of shared ids.
+func NewIDs() *IDs { return &IDs{new: map[string]string{}} }
+
+func (s *IDs) get(g idGroup, now time.Time) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, ok := s.new[g.old]
+	if !ok {
+		v = g.kind.next(g.old, now)
+		s.new[g.old] = v
+	}
+	return v
+}

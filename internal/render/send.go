@@ -25,12 +25,18 @@ type SendReport struct {
 	Error    string         // the failure, explained
 	Attempt  int            // with --retry: which attempt this is (1-based); 0 otherwise
 	Of       int            // with --retry: how many attempts at most
+	Step     int            // with --scenario: which step this is (1-based); 0 otherwise
+	Steps    int            // with --scenario: how many steps
+	Scenario string         // with --scenario: its name
 }
 
 // Send prints the human report of one delivery on stdout and its warnings on stderr.
 func (p *Printer) Send(r SendReport) {
 	st, w := p.st, p.Out
 	prefix := ""
+	if r.Step > 0 {
+		prefix = st.faint.Sprintf("%s %d/%d  ", r.Scenario, r.Step, r.Steps)
+	}
 	if r.Attempt > 0 {
 		prefix = st.faint.Sprintf("attempt %d/%d  ", r.Attempt, r.Of)
 	}
@@ -135,6 +141,8 @@ type SendRecord struct {
 	Warnings    []string        `json:"warnings"`
 	Assumptions []string        `json:"assumptions,omitempty"`
 	Attempt     int             `json:"attempt,omitempty"`
+	Scenario    string          `json:"scenario,omitempty"`
+	Step        int             `json:"step,omitempty"`
 	Error       *string         `json:"error"`
 }
 
@@ -157,6 +165,8 @@ func NewSendRecord(r SendReport) SendRecord {
 		Warnings:    append([]string{}, r.Warnings...),
 		Assumptions: r.Verdict.Assumptions,
 		Attempt:     r.Attempt,
+		Scenario:    r.Scenario,
+		Step:        r.Step,
 	}
 	if r.Response.Err == nil {
 		rec.Response = &ResponseRecord{
