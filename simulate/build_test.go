@@ -697,3 +697,35 @@ func TestMarshal(t *testing.T) {
 		t.Errorf("body ends with a newline")
 	}
 }
+
+// BenchmarkBody: what a fresh body costs per request of --count, beside re-encoding the
+// payload each time (the naive way to give each body new ids).
+func BenchmarkBody(b *testing.B) {
+	raw, err := fixtures.Load(fixtures.Key{System: fixtures.V2, Trigger: "message_sent"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	now := time.Now()
+	for _, keep := range []bool{false, true} {
+		name := map[bool]string{false: "fresh-ids", true: "keep-ids"}[keep]
+		b.Run(name, func(b *testing.B) {
+			p, _ := fixtures.Parse("message_sent", raw)
+			tpl, _, _ := Prepare(p, BuildOptions{KeepIDs: keep})
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := tpl.Body(now); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	b.Run("marshal-baseline", func(b *testing.B) {
+		p, _ := fixtures.Parse("message_sent", raw)
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := Marshal(p); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -1,11 +1,10 @@
 package simulate
 
 import (
-	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"math/big"
+	mrand "math/rand/v2"
 	"strconv"
 	"strings"
 	"sync"
@@ -76,12 +75,8 @@ func allIn(s, chars string) bool {
 // numericIDs counts up from a random start, so that ids never repeat within a run and two
 // runs almost never share one (CometChat's own are increasing numeric strings).
 var numericIDs = sync.OnceValue(func() *atomic.Int64 {
-	n, err := rand.Int(rand.Reader, big.NewInt(80_000_000))
-	if err != nil {
-		n = big.NewInt(time.Now().UnixNano() % 80_000_000)
-	}
 	c := &atomic.Int64{}
-	c.Store(10_000_000 + n.Int64())
+	c.Store(10_000_000 + mrand.Int64N(80_000_000))
 	return c
 })
 
@@ -99,7 +94,9 @@ func (k idKind) next(old string, now time.Time) string {
 		return old[:i+1] + tail
 	case uuidID:
 		var b [16]byte
-		rand.Read(b[:])
+		for i := range b {
+			b[i] = byte(mrand.Uint32())
+		}
 		b[6], b[8] = b[6]&0x0f|0x40, b[8]&0x3f|0x80 // version 4, RFC 4122 variant
 		h := hex.EncodeToString(b[:])
 		return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
@@ -109,11 +106,12 @@ func (k idKind) next(old string, now time.Time) string {
 	return strconv.FormatInt(numericIDs().Add(1), 10)
 }
 
+// randomOf draws n characters of chars. Ids need to be unlikely to repeat, not secret:
+// math/rand/v2 is seeded from the OS and several times cheaper than crypto/rand here.
 func randomOf(chars string, n int) string {
 	b := make([]byte, n)
-	rand.Read(b)
 	for i := range b {
-		b[i] = chars[int(b[i])%len(chars)]
+		b[i] = chars[mrand.IntN(len(chars))]
 	}
 	return string(b)
 }
