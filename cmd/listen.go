@@ -205,7 +205,7 @@ func runListen(ctx context.Context, e *env, o *listenOptions) error {
 	servers := []*http.Server{o.newServer(h)}
 	go servers[0].Serve(ln)
 	if tun != nil {
-		pub := o.newServer(h)
+		pub := o.newServer(receiver.Public(h))
 		servers = append(servers, pub)
 		go pub.Serve(tun.Listener())
 	}

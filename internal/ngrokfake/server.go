@@ -370,6 +370,9 @@ func (s *Server) publicHandler() http.Handler {
 			// A pooled stream dies with its session; a fresh stream per
 			// request keeps a POST after a reconnect from failing.
 			DisableKeepAlives: true,
+			// ngrok's edge passes the request and the answer through as sent: no
+			// Accept-Encoding of its own, no decompressing the agent's answer.
+			DisableCompression: true,
 		},
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -59,7 +59,7 @@ func (h *Handler) forward(w http.ResponseWriter, r *http.Request, d *Delivery, s
 		ctx, cancel = context.WithTimeout(ctx, h.c.ForwardTimeout)
 		defer cancel()
 	}
-	resp, body, truncated, err := h.roundTrip(ctx, r, d.Body)
+	resp, body, err := h.roundTrip(ctx, r, d.Body)
 	dur := time.Since(start)
 	if err != nil {
 		timedOut := errors.Is(ctx.Err(), context.DeadlineExceeded) || os.IsTimeout(err)
@@ -69,6 +69,8 @@ func (h *Handler) forward(w http.ResponseWriter, r *http.Request, d *Delivery, s
 			status, msg = http.StatusServiceUnavailable, stoppingMsg
 		case r.Context().Err() != nil && !timedOut:
 			msg = fmt.Sprintf("CometChat closed the connection after %s, before your app answered: CometChat expects an answer within %s", dur.Round(time.Millisecond), simulate.Budget)
+		case errors.As(err, new(*unrelayable)):
+			msg = err.Error()
 		case timedOut:
 			status = http.StatusGatewayTimeout
 			limit := h.c.ForwardTimeout
@@ -104,40 +106,55 @@ func (h *Handler) forward(w http.ResponseWriter, r *http.Request, d *Delivery, s
 	d.Response = Response{Status: resp.StatusCode, Header: resp.Header, Body: body, Duration: dur, Source: SourceForward}
 	d.Event = decode(d.Body, d)
 	d.Verdict = simulate.Apply(eventOf(d), simulate.Response{Status: resp.StatusCode, Header: resp.Header, Body: body,
-		Truncated: truncated, Duration: dur}, h.c.Rules)
+		Duration: dur}, h.c.Rules)
 	d.Outcome = d.Verdict.Outcome
 	if d.Outcome == simulate.Failed { // a 2xx never fails: what CometChat does with it is the verdict's
 		d.Error = fmt.Sprintf("your app answered %s: check its logs", d.Verdict.Reason)
 	}
 }
 
-// roundTrip forwards the request and reads at most simulate.MaxAnswer bytes of the answer.
-func (h *Handler) roundTrip(ctx context.Context, r *http.Request, body []byte) (*http.Response, []byte, bool, error) {
+// roundTrip forwards the request and reads the answer, of at most simulate.MaxAnswer bytes.
+func (h *Handler) roundTrip(ctx context.Context, r *http.Request, body []byte) (*http.Response, []byte, error) {
 	u := forwardURL(h.fwd, r.URL)
 	out, err := http.NewRequestWithContext(ctx, r.Method, u.String(), bytes.NewReader(body))
 	if err != nil {
-		return nil, nil, false, err
+		return nil, nil, err
 	}
 	out.Header = outgoingHeader(r)
 	resp, err := h.client.Do(out)
 	if err != nil {
-		return nil, nil, false, err
+		return nil, nil, err
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode < 200 {
+		// 101 Switching Protocols (or any 1xx the transport hands back as final) is not an
+		// answer CometChat can use, and its body is the raw connection: reading it would
+		// hold the caller until the app hangs up.
+		return resp, nil, &unrelayable{fmt.Sprintf("your app answered %d %s, which is not a final answer: CometChat needs one, 2xx to count it delivered",
+			resp.StatusCode, http.StatusText(resp.StatusCode))}
+	}
 	b, err := io.ReadAll(io.LimitReader(resp.Body, simulate.MaxAnswer+1))
-	truncated := len(b) > simulate.MaxAnswer
-	if truncated {
-		b = b[:simulate.MaxAnswer]
+	if len(b) > simulate.MaxAnswer {
+		// Relaying the first MiB would pass off a cut answer as the app's whole one.
+		return resp, nil, &unrelayable{fmt.Sprintf("your app answered more than %d MiB, more than comethook relays: the caller got 502 rather than a cut answer (CometChat keeps at most %d characters of a message, injected metadata included)",
+			simulate.MaxAnswer>>20, simulate.MaxMessageChars)}
 	}
 	if err != nil {
-		return resp, nil, false, err
+		return resp, nil, err
 	}
-	return resp, b, truncated, nil
+	return resp, b, nil
 }
 
+// unrelayable is an answer from the app that comethook will not pass on as it is.
+type unrelayable struct{ msg string }
+
+func (u *unrelayable) Error() string { return u.msg }
+
 // outgoingHeader is the request's header minus hop-by-hop ones, plus X-Forwarded-*. The
-// client's address is appended to X-Forwarded-For; X-Forwarded-Host and -Proto set by ngrok
-// (the public URL CometChat called) are kept, and otherwise describe this request.
+// client's address is appended to X-Forwarded-For. X-Forwarded-Host and -Proto are always
+// what listen saw, never what the caller sent: anyone on the public URL could otherwise
+// tell the app it was reached on another host or over HTTPS. A request through the tunnel
+// came over HTTPS to the public host (ngrok keeps the Host header).
 func outgoingHeader(r *http.Request) http.Header {
 	hdr := r.Header.Clone()
 	if hdr == nil {
@@ -153,18 +170,29 @@ func outgoingHeader(r *http.Request) http.Header {
 		}
 		hdr["X-Forwarded-For"] = []string{ip}
 	}
-	if len(hdr["X-Forwarded-Host"]) == 0 && r.Host != "" {
+	delete(hdr, "X-Forwarded-Host")
+	if r.Host != "" {
 		hdr["X-Forwarded-Host"] = []string{r.Host}
 	}
-	if len(hdr["X-Forwarded-Proto"]) == 0 {
-		proto := "http"
-		if r.TLS != nil {
-			proto = "https"
-		}
-		hdr["X-Forwarded-Proto"] = []string{proto}
+	proto := "http"
+	if r.TLS != nil || viaTunnel(r) {
+		proto = "https"
 	}
+	hdr["X-Forwarded-Proto"] = []string{proto}
 	return hdr
 }
+
+type tunnelKey struct{}
+
+// Public marks the requests h serves as having come through the public tunnel (ngrok's
+// HTTPS endpoint), which the forwarded X-Forwarded-Proto says.
+func Public(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), tunnelKey{}, true)))
+	})
+}
+
+func viaTunnel(r *http.Request) bool { return r.Context().Value(tunnelKey{}) != nil }
 
 // forwardURL is where a request to req goes: the --forward-to URL with the request's path
 // appended and the queries of both.
