@@ -87,7 +87,7 @@ delivery instead. Ctrl-C stops it.`,
   comethook listen --forward-to 3000/webhooks
   comethook listen --authtoken $NGROK_AUTHTOKEN --url https://my-name.ngrok-free.app --forward-to 3000
   comethook listen --respond '{"score":0.1}' -t before_message
-  comethook listen --drop --basic-auth cc:s3cret
+  comethook listen --drop --basic-auth @cometchat-webhook.auth
   comethook listen --tunnel none --port 0 --json | jq .outcome`,
 		Args: argsRange(0, 0),
 		RunE: func(c *cobra.Command, _ []string) error {
@@ -97,7 +97,7 @@ delivery instead. Ctrl-C stops it.`,
 	fl := c.Flags()
 	fl.StringVar(&o.host, "host", "127.0.0.1", "local address to listen on")
 	fl.IntVarP(&o.port, "port", "p", DefaultPort, "local port to listen on (0 picks a free one)")
-	fl.StringVar(&o.basicAuth, "basic-auth", "", "require Authorization: Basic for user:pass, as CometChat sends it (or $COMETHOOK_BASIC_AUTH)")
+	fl.StringVar(&o.basicAuth, "basic-auth", "", "require Authorization: Basic, as CometChat sends it: "+basicAuthHelp)
 	fl.StringVar(&o.maxBody, "max-body", "1MiB", "largest body accepted (e.g. 64KiB, 1MiB, 1048576); larger gets 413")
 	fl.StringVar(&o.respond, "respond", "", "mock mode: the before_message answer, as JSON or @file")
 	fl.BoolVar(&o.drop, "drop", false, `mock mode: answer before_message with {"action":"do_not_propagate"}`)
@@ -439,12 +439,9 @@ func (o *listenOptions) receiverConfig(e *env) (receiver.Config, error) {
 	if err != nil {
 		return cfg, usageErr(fmt.Errorf("--max-body: %w", err), "")
 	}
-	auth := o.basicAuth
-	if auth == "" {
-		auth = e.getenv("COMETHOOK_BASIC_AUTH")
-	}
-	if auth != "" && !strings.Contains(auth, ":") {
-		return cfg, usageErr(errors.New("--basic-auth wants user:pass"), "")
+	auth, err := resolveBasicAuth(e, o.basicAuth)
+	if err != nil {
+		return cfg, err
 	}
 	rules, err := o.rules.rules()
 	if err != nil {

@@ -97,7 +97,7 @@ message's metadata, drop the message, or deliver it unchanged.
 
 Exit status: 0 when the endpoint answered 2xx, 1 when the delivery failed, 2 for usage errors.`,
 		Example: `  comethook send before_message --to http://localhost:3000/webhooks
-  comethook send after_message my-capture.json --to :3000/webhooks --basic-auth user:pass
+  comethook send after_message my-capture.json --to :3000/webhooks --basic-auth @webhook.auth
   comethook send before_message - --to $URL --set data.data.text="spam link" --json < event.json
   comethook send message_sent --to 3000 --count 1000 --concurrency 20
   comethook send message_read_receipt --legacy --to 3000/hooks
@@ -147,7 +147,7 @@ Exit status: 0 when the endpoint answered 2xx, 1 when the delivery failed, 2 for
 func (o *sendOptions) bindDelivery(c *cobra.Command) {
 	fl := c.Flags()
 	fl.StringVar(&o.to, "to", "", "endpoint URL (or $COMETHOOK_URL); 3000, :3000/path and /path mean localhost")
-	fl.StringVar(&o.basicAuth, "basic-auth", "", "send Authorization: Basic for user:pass (or $COMETHOOK_BASIC_AUTH)")
+	fl.StringVar(&o.basicAuth, "basic-auth", "", "send Authorization: Basic: "+basicAuthHelp)
 	fl.StringArrayVarP(&o.headers, "header", "H", nil, `extra request header "Key: Value" (repeatable)`)
 	fl.DurationVar(&o.timeout, "timeout", simulate.Budget, "give up waiting for the answer after this long (CometChat's budget is 2s)")
 	fl.BoolVar(&o.insecure, "insecure", false, "accept self-signed TLS certificates (local HTTPS)")
@@ -164,6 +164,9 @@ func runSend(ctx context.Context, e *env, o *sendOptions) error {
 	trig, ok := webhook.Lookup(o.trigger, systemFlag(o.legacy))
 	if !ok {
 		return unknownTrigger(o.trigger, o.legacy)
+	}
+	if o.file == "-" && o.basicAuth == "-" {
+		return usageErr(errors.New("the fixture and --basic-auth cannot both come from stdin"), "pass --basic-auth @FILE, or set COMETHOOK_BASIC_AUTH")
 	}
 	if o.variant != "" && o.file != "" {
 		return usageErr(errors.New("--variant picks a bundled payload: it cannot be used with a fixture file"), "")
@@ -271,7 +274,7 @@ func sendReport(ev *webhook.Event, req simulate.Request, resp simulate.Response,
 	if resp.Status == http.StatusUnauthorized && req.BasicAuth == "" && req.Header.Get("Authorization") == "" {
 		r.Hints = append(r.Hints, "the endpoint wants credentials. CometChat sends Basic Auth (the username and password of "+
 			"the webhook in the dashboard) and no signature header: it documents no x-cometchat-signature or HMAC. "+
-			"Pass --basic-auth user:pass (or set COMETHOOK_BASIC_AUTH), or -H 'Name: value' for a header your endpoint checks")
+			"Pass --basic-auth @FILE holding user:pass (or set COMETHOOK_BASIC_AUTH), or -H 'Name: value' for a header your endpoint checks")
 	}
 	if ev.Trigger == "before_message" {
 		msg, warn := simulate.FinalMessage(ev, v)
@@ -325,11 +328,9 @@ func deliveryRequest(e *env, to, basicAuth string, headers []string, timeout tim
 	if err != nil {
 		return req, usageErr(fmt.Errorf("--to: %w", err), "")
 	}
-	if basicAuth == "" {
-		basicAuth = e.getenv("COMETHOOK_BASIC_AUTH")
-	}
-	if basicAuth != "" && !strings.Contains(basicAuth, ":") {
-		return req, usageErr(errors.New("--basic-auth wants user:pass"), "")
+	basicAuth, err = resolveBasicAuth(e, basicAuth)
+	if err != nil {
+		return req, err
 	}
 	h := http.Header{}
 	for _, kv := range headers {
