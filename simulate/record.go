@@ -18,7 +18,9 @@ func BodyValue(b []byte) any {
 		return nil
 	}
 	if json.Valid(t) {
-		return json.RawMessage(t)
+		// A record is a JSON line, which must be valid UTF-8: bad bytes (only ever inside
+		// strings) become U+FFFD. A string value gets the same from encoding/json.
+		return json.RawMessage(bytes.ToValidUTF8(t, []byte("\uFFFD")))
 	}
 	return string(b)
 }

@@ -17,6 +17,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/comethook/comethook/internal/webhook"
 	"github.com/comethook/comethook/simulate"
@@ -930,4 +931,41 @@ func TestRecordDoesNotPinTheDelivery(t *testing.T) {
 		}
 	}
 	t.Error("the delivery was not collected while its record lives: the record points into it")
+}
+
+// A body that is not valid UTF-8 still makes a valid JSON line (strict parsers, Python's
+// among them, refuse anything else), shows U+FFFD for the bad bytes, and keeps the exact
+// bytes for replay, whether it is JSON or not; so does an answer with bad bytes.
+func TestRecordInvalidUTF8(t *testing.T) {
+	bodies := map[string]string{
+		"json":     "{\"trigger\":\"message_sent\",\"data\":{\"message\":{\"id\":\"u1\",\"data\":{\"text\":\"bad \xff\xfe here\"}}}}",
+		"indented": "{\n  \"trigger\": \"message_sent\", \"data\": {\"text\": \"\xc3\"}\n}",
+		"text":     "not json \xff",
+	}
+	for name, body := range bodies {
+		t.Run(name, func(t *testing.T) {
+			w, s := serve(t, Config{Mock: Mock{Respond: []byte("{\"echo\":\"\xff\"}")}}, post("/", body))
+			if w.Code != 200 {
+				t.Fatalf("status %d", w.Code)
+			}
+			rec := s.one(t).Record()
+			line, err := rec.AppendLine(nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !utf8.Valid(line) || !json.Valid(line) {
+				t.Fatalf("the line is not valid UTF-8 JSON: %q", line)
+			}
+			var back Record
+			if err := json.Unmarshal(line, &back); err != nil {
+				t.Fatal(err)
+			}
+			if got := back.RawBody(); string(got) != body {
+				t.Errorf("RawBody = %q, want the bytes that arrived %q", got, body)
+			}
+			if name == "json" && !strings.Contains(string(back.Payload), "bad \ufffd here") {
+				t.Errorf("payload %s: want the text with U+FFFD for the bad bytes", back.Payload)
+			}
+		})
+	}
 }

@@ -2,11 +2,13 @@ package receiver
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/comethook/comethook/simulate"
 )
@@ -27,7 +29,11 @@ type Record struct {
 	Payload json.RawMessage `json:"payload"`
 	// Body is the raw body when Payload does not give it back byte for byte (not JSON,
 	// or JSON with other spacing), so that a replay sends exactly what arrived.
-	Body        *string        `json:"body,omitempty"`
+	Body *string `json:"body,omitempty"`
+	// BodyBase64 is the raw body, base64, when it is not valid UTF-8: a JSON line must be
+	// (strict parsers refuse anything else), and replay must still send the exact bytes.
+	// Payload then shows the text with U+FFFD in place of the bad bytes.
+	BodyBase64  *string        `json:"bodyBase64,omitempty"`
 	Response    RecordResponse `json:"response"`
 	Outcome     string         `json:"outcome"`
 	Assumptions []string       `json:"assumptions,omitempty"`
@@ -61,20 +67,22 @@ func (d *Delivery) Record() Record {
 		Assumptions: d.Verdict.Assumptions,
 		Warnings:    d.Warnings,
 	}
+	valid := utf8.Valid(d.Body)
 	if d.Event != nil {
 		rec.Trigger, rec.Webhook, rec.AppID = d.Event.Trigger, d.Event.Webhook, d.Event.AppID
 		rec.Payload = json.RawMessage(d.Body)
-		if !isCompact(d.Body) {
+		if !isCompact(d.Body) || !valid {
 			var buf bytes.Buffer
 			if json.Compact(&buf, d.Body) == nil {
 				rec.Payload = buf.Bytes()
 			}
-			raw := string(d.Body)
-			rec.Body = &raw
+			if !valid { // bad bytes can only sit inside strings: replaced, the JSON stays valid
+				rec.Payload = bytes.ToValidUTF8(rec.Payload, []byte("\uFFFD"))
+			}
+			rec.setBody(d.Body, valid)
 		}
 	} else if d.Body != nil {
-		raw := string(d.Body)
-		rec.Body = &raw
+		rec.setBody(d.Body, valid)
 	}
 	// Copies, not pointers into d: a record outlives its delivery (the inspector keeps
 	// thousands), and a pointer to one field would keep the whole delivery alive, decoded
@@ -108,8 +116,24 @@ func isCompact(b []byte) bool {
 	return true
 }
 
+// setBody keeps the exact body: as text, or base64 when it is not valid UTF-8.
+func (r *Record) setBody(b []byte, validUTF8 bool) {
+	if !validUTF8 {
+		enc := base64.StdEncoding.EncodeToString(b)
+		r.BodyBase64 = &enc
+		return
+	}
+	raw := string(b)
+	r.Body = &raw
+}
+
 // RawBody returns the bytes that arrived, from the record.
 func (r Record) RawBody() []byte {
+	if r.BodyBase64 != nil {
+		if b, err := base64.StdEncoding.DecodeString(*r.BodyBase64); err == nil {
+			return b
+		}
+	}
 	if r.Body != nil {
 		return []byte(*r.Body)
 	}
