@@ -39,6 +39,8 @@ type listenOptions struct {
 	port           int
 	basicAuth      string
 	maxBody        string
+	maxHeader      string
+	maxHeaderBytes int
 	respond        string
 	drop           bool
 	status         int
@@ -99,6 +101,7 @@ delivery instead. Ctrl-C stops it.`,
 	fl.IntVarP(&o.port, "port", "p", DefaultPort, "local port to listen on (0 picks a free one)")
 	fl.StringVar(&o.basicAuth, "basic-auth", "", "require Authorization: Basic, as CometChat sends it: "+basicAuthHelp)
 	fl.StringVar(&o.maxBody, "max-body", "1MiB", "largest body accepted (e.g. 64KiB, 1MiB, 1048576); larger gets 413")
+	fl.StringVar(&o.maxHeader, "max-header", "64KiB", "largest request header accepted; larger gets 431 and is not recorded (CometChat's are small)")
 	fl.StringVar(&o.respond, "respond", "", "mock mode: the before_message answer, as JSON or @file")
 	fl.BoolVar(&o.drop, "drop", false, `mock mode: answer before_message with {"action":"do_not_propagate"}`)
 	fl.IntVar(&o.status, "status", 200, "mock mode: the status to answer (e.g. 500 to watch failures)")
@@ -427,7 +430,8 @@ const (
 )
 
 func (o *listenOptions) newServer(h http.Handler) *http.Server {
-	return &http.Server{Handler: h, ReadHeaderTimeout: o.headerTimeout, IdleTimeout: o.idleTimeout, ErrorLog: nilLogger()}
+	return &http.Server{Handler: h, ReadHeaderTimeout: o.headerTimeout, IdleTimeout: o.idleTimeout, ErrorLog: nilLogger(),
+		MaxHeaderBytes: o.maxHeaderBytes}
 }
 
 func (o *listenOptions) receiverConfig(e *env) (receiver.Config, error) {
@@ -439,6 +443,14 @@ func (o *listenOptions) receiverConfig(e *env) (receiver.Config, error) {
 	if err != nil {
 		return cfg, usageErr(fmt.Errorf("--max-body: %w", err), "")
 	}
+	maxHeader, err := parseSize(o.maxHeader)
+	if err != nil || maxHeader < 1024 || maxHeader > 64<<20 {
+		if err == nil {
+			err = errors.New("want 1KiB to 64MiB")
+		}
+		return cfg, usageErr(fmt.Errorf("--max-header: %w", err), "")
+	}
+	o.maxHeaderBytes = int(maxHeader)
 	auth, err := resolveBasicAuth(e, o.basicAuth)
 	if err != nil {
 		return cfg, err

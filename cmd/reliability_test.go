@@ -1602,3 +1602,43 @@ func TestReliabilityForwardExact(t *testing.T) {
 		}
 	}
 }
+
+// TestReliabilityHugeHeaders: strangers' requests with huge headers fill neither memory nor
+// the capture. Over --max-header: 431 from net/http, nothing recorded. Under it but refused
+// (a wrong password): recorded in short, a few KiB each whatever the headers.
+func TestReliabilityHugeHeaders(t *testing.T) {
+	capture := filepath.Join(t.TempDir(), "c.jsonl")
+	l := startListen(t, nil, "--json", "--capture", capture, "--basic-auth", "cc:s3cret")
+	c := newClient(1)
+	junk := strings.Repeat("j", 60<<10)
+	wrong := "Basic " + base64.StdEncoding.EncodeToString([]byte("cc:nope"))
+	const refused = 100
+	for i := range refused {
+		if s, b := do(c, l.local, post{path: fmt.Sprint("/big-", i), header: map[string]string{"Authorization": wrong, "X-Junk": junk}, body: message(fmt.Sprint("h", i), "x")}); s != 401 {
+			t.Fatalf("60 KiB header, wrong password: %d %.100s", s, b)
+		}
+	}
+	huge := strings.Repeat("h", 1<<20)
+	for range 5 {
+		if s, b := do(c, l.local, post{path: "/huge", header: map[string]string{"X-Junk": huge}, body: message("huge", "x")}); s != 431 {
+			t.Errorf("1 MiB header: %d %.100s, want 431", s, b)
+		}
+	}
+	if s, _ := do(c, l.local, post{path: "/ok", header: map[string]string{"Authorization": "Basic " + base64.StdEncoding.EncodeToString([]byte("cc:s3cret"))}, body: message("ok", "x")}); s != 200 {
+		t.Errorf("a good delivery after the flood: %d", s)
+	}
+	l.stop()
+	recs := l.records()
+	if len(recs) != refused+1 {
+		t.Errorf("%d records, want %d: the refused ones and the good one, none of the 431s", len(recs), refused+1)
+	}
+	for _, r := range recs {
+		line, _ := r.AppendLine(nil)
+		if r.Outcome == "rejected" && (len(line) > 8<<10 || !strings.Contains(strings.Join(r.Warnings, ";"), "bytes of its headers not recorded")) {
+			t.Fatalf("a refused request's record is %d bytes (warnings %q), want a short one", len(line), r.Warnings)
+		}
+	}
+	if fi, err := os.Stat(capture); err != nil || fi.Size() > int64(refused+1)*8<<10 {
+		t.Errorf("capture %v bytes (%v), want at most %d", fi.Size(), err, (refused+1)*8<<10)
+	}
+}

@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -451,8 +452,52 @@ func (h *Handler) reject(w http.ResponseWriter, d *Delivery, start time.Time, st
 	w.WriteHeader(status)
 	_, _ = io.WriteString(w, body)
 	d.Response = Response{Status: status, Header: hdr, Body: []byte(body), Duration: time.Since(start), Source: SourceMock}
+	if d.Body == nil {
+		// Refused before its body was read: a stranger's request. It is recorded in short,
+		// so that a flood of them with huge headers fills neither memory nor the capture.
+		var cut int
+		d.Header, cut = shortHeader(d.Header)
+		if cut > 0 {
+			d.Warnings = append(d.Warnings, fmt.Sprintf("%d bytes of its headers not recorded", cut))
+		}
+	}
 	d.Verdict = simulate.Apply(noEvent, simulate.Response{Status: status, Header: hdr, Body: d.Response.Body, Duration: d.Response.Duration}, h.c.Rules)
 	d.Verdict.Outcome, d.Outcome, d.Error = simulate.Rejected, simulate.Rejected, msg
+}
+
+// Bounds of what a refused request's record keeps of its headers.
+const (
+	shortHeaders     = 32   // headers
+	shortHeaderValue = 256  // bytes of each value
+	shortHeaderTotal = 4096 // bytes in all
+)
+
+// shortHeader is h cut to the bounds above (names in order, so the same ones are kept every
+// time), and how many bytes were left out.
+func shortHeader(h http.Header) (http.Header, int) {
+	names := make([]string, 0, len(h))
+	for k := range h {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	out := make(http.Header, min(len(h), shortHeaders))
+	total, cut := 0, 0
+	for _, k := range names {
+		for _, v := range h[k] {
+			size := len(k) + len(v)
+			if len(out) >= shortHeaders && out[k] == nil || total+min(size, len(k)+shortHeaderValue) > shortHeaderTotal {
+				cut += size
+				continue
+			}
+			if len(v) > shortHeaderValue {
+				cut += len(v) - shortHeaderValue
+				v = strings.ToValidUTF8(v[:shortHeaderValue], "") + "…"
+			}
+			out[k] = append(out[k], v)
+			total += len(k) + len(v)
+		}
+	}
+	return out, cut
 }
 
 func flush(w http.ResponseWriter) {
