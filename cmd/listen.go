@@ -224,9 +224,11 @@ func runListen(ctx context.Context, e *env, o *listenOptions) error {
 	}
 	out.start()
 
-	if tun != nil {
+	switch {
+	case tun != nil:
 		b.PublicURL = tun.URL()
-	} else {
+	case o.tunnel == "none": // asked for: no advice on getting a tunnel
+	default:
 		b.Notes = append(b.Notes, "No ngrok tunnel: set NGROK_AUTHTOKEN (https://dashboard.ngrok.com/get-started/your-authtoken)",
 			"or pass --authtoken to get a public URL for the CometChat dashboard.")
 	}
@@ -304,6 +306,15 @@ func (o *listenOptions) tunnelMode(e *env) (token, mode string, err error) {
 	if mode == "ngrok" && token == "" {
 		return "", "", failErr(errors.New("--tunnel ngrok needs an ngrok authtoken"),
 			"set NGROK_AUTHTOKEN (get one at https://dashboard.ngrok.com/get-started/your-authtoken) or pass --authtoken; --tunnel none listens locally only")
+	}
+	if o.url != "" && mode == "none" {
+		// An ngrok URL asks for the tunnel: starting without one would leave the dashboard
+		// pointing at a URL nothing answers.
+		if token == "" {
+			return "", "", failErr(fmt.Errorf("--url %s needs an ngrok authtoken", o.url),
+				"set NGROK_AUTHTOKEN (get one at https://dashboard.ngrok.com/get-started/your-authtoken) or pass --authtoken")
+		}
+		return "", "", usageErr(fmt.Errorf("--url %s is an ngrok URL, and --tunnel none starts no tunnel", o.url), "drop one of them")
 	}
 	return token, mode, nil
 }
