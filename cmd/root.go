@@ -13,8 +13,10 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/comethook/comethook/internal/render"
+	"github.com/comethook/comethook/internal/webhook"
 	"github.com/comethook/comethook/simulate"
 )
 
@@ -156,7 +158,11 @@ listen also serves a web inspector on http://127.0.0.1:4041.`,
 	root.PersistentFlags().StringVar(&colorMode, "color", "auto", "colour output: always, never or auto")
 	root.PersistentFlags().BoolVarP(&verbose, "verbose", "v", false, "show headers, whole payloads and answers")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return usageErr(plainFlagError(err), fmt.Sprintf("run '%s --help' for usage", c.CommandPath()))
+		hint := fmt.Sprintf("run '%s --help' for usage", c.CommandPath())
+		if s := suggestFlag(c, err); s != "" {
+			hint = "did you mean " + s + "? (" + hint + ")"
+		}
+		return usageErr(plainFlagError(err), hint)
 	})
 	root.AddCommand(
 		newListenCmd(e),
@@ -239,6 +245,39 @@ func argCount(lo, hi int) string {
 		return fmt.Sprintf("%d arguments", lo)
 	}
 	return fmt.Sprintf("%d to %d arguments", lo, hi)
+}
+
+// suggestFlag names the flag of c closest to the unknown one err is about ("--too" →
+// "--to"), or "".
+func suggestFlag(c *cobra.Command, err error) string {
+	msg := err.Error()
+	i := strings.Index(msg, "unknown flag: --")
+	if i < 0 {
+		return ""
+	}
+	typed := strings.TrimPrefix(msg[i:], "unknown flag: --")
+	typed, _, _ = strings.Cut(typed, "=")
+	// At most two edits away, or a prefix of the flag; ties go to the fewer edits.
+	best, bestD, bestEdits := "", 3, 0
+	visit := func(f *pflag.Flag) {
+		if f.Hidden {
+			return
+		}
+		edits := webhook.EditDistance(typed, f.Name)
+		d := edits
+		if len(typed) >= 3 && strings.HasPrefix(f.Name, typed) {
+			d = min(d, 1)
+		}
+		if d < bestD || d == bestD && edits < bestEdits {
+			best, bestD, bestEdits = f.Name, d, edits
+		}
+	}
+	c.Flags().VisitAll(visit)
+	c.InheritedFlags().VisitAll(visit)
+	if best == "" || best == typed {
+		return ""
+	}
+	return "--" + best
 }
 
 // plainFlagError words Go's parse errors in a flag value for people: pflag passes on

@@ -187,7 +187,7 @@ func Suggest(name string) []string {
 			continue
 		}
 		seen[t.Name] = true
-		d := levenshtein(name, t.Name)
+		d := EditDistance(name, t.Name)
 		if name != "" && (strings.Contains(t.Name, name) || strings.Contains(name, t.Name)) {
 			d = min(d, 2)
 		}
@@ -208,7 +208,9 @@ func Suggest(name string) []string {
 	return out
 }
 
-func levenshtein(a, b string) int {
+// EditDistance is the Levenshtein distance between a and b, in bytes: what "did you mean"
+// suggestions rank by.
+func EditDistance(a, b string) int {
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
 	for j := range prev {
