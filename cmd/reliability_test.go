@@ -1257,7 +1257,11 @@ func startReal(t *testing.T, args ...string) (*exec.Cmd, string, *syncBuffer, ch
 }
 
 func TestReliabilitySecondInterrupt(t *testing.T) {
-	p, local, stderr, exited := startReal(t, "--no-capture", "--delay", "1m")
+	// The first Ctrl-C must still be waiting when the second arrives, however slow this
+	// machine is: the delivery is answered after --delay and the wait gives up after
+	// --stop-timeout, both far longer than the test (it failed under load with 1m and the
+	// default 5s: the first Ctrl-C's wait ended before the second signal came).
+	p, local, stderr, exited := startReal(t, "--no-capture", "--delay", "1h", "--stop-timeout", "1h")
 	// A delivery in flight (answered after a minute) keeps the first Ctrl-C waiting.
 	go do(newClient(1), local, post{path: "/slow", body: message("slow", "x")})
 	waitFor(t, func() bool { return strings.Contains(stderr.String(), "Ready") })
