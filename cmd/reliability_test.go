@@ -12,6 +12,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -1212,11 +1213,24 @@ func realBinary(t *testing.T) string {
 	if testing.Short() || runtime.GOOS == "windows" {
 		t.Skip("builds the comethook binary; signals are Unix")
 	}
-	goBin, err := exec.LookPath("go")
-	if err != nil {
+	bin, err := builtBinary()
+	if errors.Is(err, exec.ErrNotFound) {
 		t.Skip("no go command")
 	}
-	bin := filepath.Join(t.TempDir(), "comethook")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
+
+// builtBinary builds comethook once per test run (with -race when the tests have it), into
+// the run's scratch directory: a build takes a minute or more on a loaded machine.
+var builtBinary = sync.OnceValues(func() (string, error) {
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(scratch, "bin", "comethook")
 	build := []string{"build", "-o", bin}
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, s := range bi.Settings {
@@ -1226,10 +1240,10 @@ func realBinary(t *testing.T) string {
 		}
 	}
 	if out, err := exec.Command(goBin, append(build, "..")...).CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+		return "", fmt.Errorf("go build: %v\n%s", err, out)
 	}
-	return bin
-}
+	return bin, nil
+})
 
 // startReal runs the real binary's listen with args (plus --port 0 and a ready file) and
 // returns it running, its local URL, its stderr and a channel that receives Wait's result.

@@ -48,6 +48,9 @@ func TestMain(m *testing.M) {
 // test run: the commands testscript execs get the script's own environment.
 type isolated struct{ m *testing.M }
 
+// scratch is the test run's own directory (HOME), removed when the run ends.
+var scratch = os.TempDir()
+
 func (i isolated) Run() int {
 	home, err := os.MkdirTemp("", "comethook-test-home")
 	if err != nil {
@@ -55,6 +58,7 @@ func (i isolated) Run() int {
 		return 1
 	}
 	defer os.RemoveAll(home)
+	scratch = home
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
 		if strings.HasPrefix(k, "COMETHOOK_") || strings.HasPrefix(k, "NGROK_") || strings.HasPrefix(k, "COMETCHAT_") {
