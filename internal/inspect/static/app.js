@@ -439,9 +439,10 @@ async function replay(seq, target, body, out) {
   try {
     const res = await api(`/api/deliveries/${seq}/replay?target=${encodeURIComponent(target)}`,
       { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
+    // replaceChildren, unlike el(), would write a null as the text "null".
     out.replaceChildren(`replayed to ${target === 'forward' ? 'your app' : 'the listener'}: `,
       statusEl(res.status), ' ', outcomeEl(res.outcome), ' ', el('span', 'faint', fmtMs(res.durationMs)),
-      res.error ? el('span', 'error', '  ' + res.error) : null);
+      ...(res.error ? [el('span', 'error', '  ' + res.error)] : []));
   } catch (e) {
     out.replaceChildren(el('span', 'error', 'replay failed: ' + e.message));
   }
