@@ -31,7 +31,7 @@ var errConnectTimeout = errors.New("ngrok connect timeout")
 
 // OpenNgrok starts an ngrok agent session and binds a public HTTPS endpoint.
 //
-// The session lives until Close or until ctx ends. Getting the session up
+// The session lives until Close; ctx bounds only the connect. Getting the session up
 // and the endpoint bound is bounded by o.ConnectTimeout, and the first error
 // before the session is up ends the attempt at once: the agent on its own
 // retries forever, even a refused authtoken. Errors are *Error values.
@@ -47,8 +47,13 @@ func OpenNgrok(ctx context.Context, o Options) (*Tunnel, error) {
 	m := mapper{secret: o.Authtoken, addr: cmp.Or(o.ConnectURL, defaultConnectAddr), url: endpointURL, custom: o.ConnectURL != ""}
 
 	// The session context must outlive the connect: cancelling it tears the
-	// tunnel down. The connect is bounded by a separate timer instead.
-	sessCtx, cancel := context.WithCancel(ctx)
+	// tunnel down. The connect is bounded by a separate timer instead. It is
+	// not ctx's child: on Ctrl-C the caller first stops serving (which unbinds
+	// the endpoint, an RPC on the session), then calls Close. A session torn
+	// down by ctx at the same moment raced that RPC inside muxado (a stream's
+	// Close packing the DATA frame the dying session's writer was still
+	// encoding), and cut off deliveries still being answered.
+	sessCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	t := &Tunnel{
 		cancel:   cancel,
 		sessCtx:  sessCtx,
