@@ -109,7 +109,7 @@ delivery instead. Ctrl-C stops it.`,
 	fl.StringVarP(&o.forwardTo, "forward-to", "f", "", "forward every webhook to your app: URL, or 3000, 3000/path, :3000/path, /path for localhost")
 	fl.DurationVar(&o.forwardTimeout, "forward-timeout", simulate.Budget, "how long your app may take (CometChat's budget is 2s); 0 waits for ever, for debugger sessions")
 	fl.BoolVar(&o.insecure, "insecure", false, "accept a self-signed certificate from the --forward-to app")
-	fl.StringArrayVarP(&o.triggers, "trigger", "t", nil, "show only these triggers (repeatable, globs like message_*); everything is still answered, and rejected requests always show")
+	fl.StringArrayVarP(&o.triggers, "trigger", "t", nil, "show only these triggers (repeatable, globs like message_*); everything is still answered, and a POST that was rejected or is not a webhook always shows (other methods follow the filter)")
 	fl.StringVar(&o.tunnel, "tunnel", "", "ngrok or none (default: ngrok when an authtoken is set, else none)")
 	fl.StringVar(&o.authtoken, "authtoken", "", "ngrok authtoken (or $NGROK_AUTHTOKEN)")
 	fl.StringVar(&o.url, "url", "", "ngrok URL to use: your reserved or free static domain, so the dashboard URL survives restarts")

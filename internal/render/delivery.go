@@ -2,6 +2,7 @@ package render
 
 import (
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -58,8 +59,11 @@ func (p *Printer) deliveryWords(d *receiver.Delivery) string {
 	} else {
 		words = st.bold.Sprint(Clean(d.Method, false))
 		switch {
-		case d.Body == nil:
-			words += "  " + st.faint.Sprint("(no payload)")
+		case d.Body == nil && d.Outcome == simulate.Rejected:
+			// Refused before the body was read: say why, rather than look empty.
+			words += "  " + st.faint.Sprintf("(body not read: %d, %s)", d.Response.Status, refusal(d.Response.Status))
+		case len(d.Body) == 0:
+			words += "  " + st.faint.Sprint("(empty body)")
 		default:
 			words += "  " + st.faint.Sprintf("(not JSON, %d bytes)", len(d.Body))
 		}
@@ -72,6 +76,23 @@ func (p *Printer) deliveryWords(d *receiver.Delivery) string {
 		words += "  " + st.faint.Sprint(Clean(Shorten(path, textWidth), false))
 	}
 	return words
+}
+
+// refusal says in a few words why comethook refused a request with status.
+func refusal(status int) string {
+	switch status {
+	case http.StatusUnauthorized:
+		return "wrong or missing credentials"
+	case http.StatusMethodNotAllowed:
+		return "not a POST"
+	case http.StatusRequestEntityTooLarge:
+		return "body over --max-body"
+	case http.StatusRequestTimeout:
+		return "body too slow"
+	case http.StatusServiceUnavailable:
+		return "listen was stopping"
+	}
+	return strings.ToLower(http.StatusText(status))
 }
 
 // answerWords describes the answer: status, outcome, what it means, time.
