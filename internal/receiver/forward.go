@@ -49,7 +49,7 @@ func removeHopByHop(h http.Header) {
 func (h *Handler) forward(w http.ResponseWriter, r *http.Request, d *Delivery, start time.Time) {
 	if h.fwdErr != "" {
 		err := errors.New(h.fwdErr)
-		h.forwardFailed(w, d, start, http.StatusBadGateway, h.fwdErr, simulate.Response{Err: err, Duration: time.Since(start)})
+		h.forwardFailed(w, r, d, start, http.StatusBadGateway, h.fwdErr, simulate.Response{Err: err, Duration: time.Since(start)})
 		return
 	}
 	ctx, done := h.waitContext(r)
@@ -85,7 +85,7 @@ func (h *Handler) forward(w http.ResponseWriter, r *http.Request, d *Delivery, s
 		if resp != nil {
 			sr.Status, sr.Header = resp.StatusCode, resp.Header
 		}
-		h.forwardFailed(w, d, start, status, msg, sr)
+		h.forwardFailed(w, r, d, start, status, msg, sr)
 		return
 	}
 
@@ -99,11 +99,12 @@ func (h *Handler) forward(w http.ResponseWriter, r *http.Request, d *Delivery, s
 	} else {
 		delete(wh, "Content-Length")
 	}
+	gone := h.callerGone(r)
 	w.WriteHeader(resp.StatusCode)
 	if bodyAllowed(resp.StatusCode) {
 		_, _ = w.Write(body)
 	}
-	d.Response = Response{Status: resp.StatusCode, Header: resp.Header, Body: body, Duration: dur, Source: SourceForward}
+	d.Response = Response{Status: resp.StatusCode, Header: resp.Header, Body: body, Duration: dur, Source: SourceForward, CallerGone: gone}
 	d.Event = decode(d.Body, d)
 	d.Verdict = simulate.Apply(eventOf(d), simulate.Response{Status: resp.StatusCode, Header: resp.Header, Body: body,
 		Duration: dur}, h.c.Rules)
@@ -245,7 +246,7 @@ func bodyAllowed(status int) bool {
 }
 
 // forwardFailed answers CometChat for an app that gave no usable answer.
-func (h *Handler) forwardFailed(w http.ResponseWriter, d *Delivery, start time.Time, status int, msg string, sr simulate.Response) {
+func (h *Handler) forwardFailed(w http.ResponseWriter, r *http.Request, d *Delivery, start time.Time, status int, msg string, sr simulate.Response) {
 	// The caller may be anyone on the public URL: it learns that the app failed, not where
 	// the app runs. The sentence that says what to check goes to the developer's terminal.
 	body := []byte("comethook could not get an answer from the app it forwards to: the terminal running comethook listen says why\n")
@@ -254,9 +255,10 @@ func (h *Handler) forwardFailed(w http.ResponseWriter, d *Delivery, start time.T
 	for k, vs := range hdr {
 		wh[k] = vs
 	}
+	gone := h.callerGone(r)
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
-	d.Response = Response{Status: status, Header: hdr, Body: body, Duration: time.Since(start), Source: SourceForward}
+	d.Response = Response{Status: status, Header: hdr, Body: body, Duration: time.Since(start), Source: SourceComethook, CallerGone: gone}
 	d.Event = decode(d.Body, d)
 	v := simulate.Apply(eventOf(d), sr, h.c.Rules)
 	d.Verdict, d.Outcome, d.Error = v, v.Outcome, msg

@@ -61,8 +61,11 @@ type Config struct {
 
 // Sources of an answer: comethook's own, or the app's, relayed.
 const (
-	SourceMock    = "mock"
-	SourceForward = "forward"
+	SourceMock    = "mock"    // comethook answered: its mock answer, or a refusal
+	SourceForward = "forward" // the app answered, relayed
+	// SourceComethook is comethook answering for an app that could not: down (502), too
+	// slow (504), or listen stopping (503).
+	SourceComethook = "comethook"
 )
 
 // Response is the answer CometChat got.
@@ -71,7 +74,9 @@ type Response struct {
 	Header   http.Header
 	Body     []byte
 	Duration time.Duration // from the request arriving to the answer being written
-	Source   string        // SourceMock (comethook answered, rejections included) or SourceForward
+	Source   string        // SourceMock, SourceForward or SourceComethook
+	// CallerGone says the caller had hung up before the answer was written: it never got it.
+	CallerGone bool
 }
 
 // Delivery is the record of one request. It is read-only once emitted: the mock answer's
@@ -243,6 +248,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	h.handle(w, r, d, start)
 	flush(w)
+	markCallerGone(d)
 	// What the verdict noticed about the answer (over CometChat's budget, cut at
 	// simulate.MaxAnswer) is worth knowing in every sink, like the request's own warnings.
 	d.Warnings = append(d.Warnings, d.Verdict.Warnings...)
@@ -424,9 +430,10 @@ func (h *Handler) mock(w http.ResponseWriter, r *http.Request, d *Delivery, star
 	wh := w.Header()
 	wh["Content-Type"] = ctJSON
 	wh["Content-Length"] = a.length
+	gone := h.callerGone(r)
 	w.WriteHeader(h.status)
 	_, _ = w.Write(a.body)
-	d.Response = Response{Status: h.status, Header: hdr, Body: a.body, Duration: time.Since(start), Source: SourceMock}
+	d.Response = Response{Status: h.status, Header: hdr, Body: a.body, Duration: time.Since(start), Source: SourceMock, CallerGone: gone}
 	d.Verdict = simulate.Apply(e, simulate.Response{Status: h.status, Header: hdr, Body: a.body, Duration: d.Response.Duration}, h.c.Rules)
 	d.Outcome = d.Verdict.Outcome
 	if d.Outcome == simulate.Failed { // only a non-2xx --status fails: a 2xx answer never does
@@ -463,6 +470,32 @@ func (h *Handler) reject(w http.ResponseWriter, d *Delivery, start time.Time, st
 	}
 	d.Verdict = simulate.Apply(noEvent, simulate.Response{Status: status, Header: hdr, Body: d.Response.Body, Duration: d.Response.Duration}, h.c.Rules)
 	d.Verdict.Outcome, d.Outcome, d.Error = simulate.Rejected, simulate.Rejected, msg
+}
+
+// callerGone says, just before an answer is written, whether the caller has hung up
+// (net/http cancels the request's context when the client's connection closes): the answer
+// then goes into the void. Checked before writing, never after, since a caller that got its
+// answer may close the connection at once.
+func (h *Handler) callerGone(r *http.Request) bool {
+	return r.Context().Err() != nil && !h.stopped(r)
+}
+
+// markCallerGone counts a delivery whose caller was gone before its answer as failed:
+// CometChat, which gives up after its budget, never got it.
+func markCallerGone(d *Delivery) {
+	if !d.Response.CallerGone || d.Outcome == simulate.Rejected {
+		return
+	}
+	msg := fmt.Sprintf("the caller hung up before the answer (%s after it arrived): it never got the %d", d.Response.Duration.Round(time.Millisecond), d.Response.Status)
+	if d.Response.Duration > simulate.Budget {
+		msg += fmt.Sprintf("; CometChat gives up after %s", simulate.Budget)
+	}
+	d.Outcome, d.Verdict.Outcome = simulate.Failed, simulate.Failed
+	if d.Error == "" {
+		d.Error = msg
+	} else {
+		d.Error += "; " + msg
+	}
 }
 
 // Bounds of what a refused request's record keeps of its headers.

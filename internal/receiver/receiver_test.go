@@ -84,6 +84,15 @@ func (s *sink) all() []*Delivery {
 	return append([]*Delivery(nil), s.ds...)
 }
 
+// last is the latest delivery emitted, or nil.
+func (s *sink) last() *Delivery {
+	ds := s.all()
+	if len(ds) == 0 {
+		return nil
+	}
+	return ds[len(ds)-1]
+}
+
 func (s *sink) one(t *testing.T) *Delivery {
 	t.Helper()
 	ds := s.all()
@@ -619,7 +628,7 @@ func TestForwardAppDown(t *testing.T) {
 	if strings.Contains(w.Body.String(), addr) || !strings.Contains(w.Body.String(), "comethook listen says why") {
 		t.Errorf("the answer goes to whoever called the public URL: it must not name the app's address: %q", w.Body)
 	}
-	if d.Outcome != simulate.Failed || d.Error != want || d.Response.Status != 502 || d.Response.Source != SourceForward {
+	if d.Outcome != simulate.Failed || d.Error != want || d.Response.Status != 502 || d.Response.Source != SourceComethook {
 		t.Errorf("delivery outcome %q error %q response %+v", d.Outcome, d.Error, d.Response)
 	}
 	if len(d.Verdict.Assumptions) == 0 || !strings.Contains(d.Verdict.Assumptions[0], "--on-error") {
@@ -967,5 +976,48 @@ func TestRecordInvalidUTF8(t *testing.T) {
 				t.Errorf("payload %s: want the text with U+FFFD for the bad bytes", back.Payload)
 			}
 		})
+	}
+}
+
+// A caller that hung up before its answer never got it: the record says so and counts the
+// delivery failed, whoever answered (here comethook's mock, after --delay, with --status 500,
+// over a real connection, since net/http cancels the request's context when it closes).
+func TestCallerGone(t *testing.T) {
+	s := &sink{}
+	h := New(Config{Mock: Mock{Status: 500, Delay: 300 * time.Millisecond}, Rules: simulate.DefaultRules(), Emit: s.emit})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	c := &http.Client{Timeout: 50 * time.Millisecond}
+	if resp, err := c.Post(srv.URL, "application/json", strings.NewReader(afterMessage)); err == nil {
+		resp.Body.Close()
+		t.Fatalf("the client got %d, want it to give up first", resp.StatusCode)
+	}
+	var d *Delivery
+	for deadline := time.Now().Add(10 * time.Second); d == nil; time.Sleep(10 * time.Millisecond) {
+		if d = s.last(); d == nil && time.Now().After(deadline) {
+			t.Fatal("no delivery emitted")
+		}
+	}
+	if !d.Response.CallerGone || d.Outcome != simulate.Failed || !strings.Contains(d.Error, "the caller hung up before the answer") {
+		t.Errorf("outcome %s, callerGone %v, error %q: want failed, the caller gone, said so", d.Outcome, d.Response.CallerGone, d.Error)
+	}
+	rec := d.Record()
+	if !rec.Response.CallerGone || rec.Response.Source != SourceMock {
+		t.Errorf("record response %+v", rec.Response)
+	}
+
+	// A caller that waits is not gone.
+	s2 := &sink{}
+	srv2 := httptest.NewServer(New(Config{Rules: simulate.DefaultRules(), Emit: s2.emit}))
+	defer srv2.Close()
+	resp, err := http.Post(srv2.URL, "application/json", strings.NewReader(afterMessage))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	for deadline := time.Now().Add(10 * time.Second); s2.last() == nil && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+	}
+	if d := s2.last(); d == nil || d.Response.CallerGone || d.Outcome != simulate.Delivered {
+		t.Errorf("a caller that waited: %+v", d)
 	}
 }

@@ -48,7 +48,8 @@ type RecordResponse struct {
 	Status     int     `json:"status"`
 	Body       any     `json:"body"`
 	DurationMs float64 `json:"durationMs"`
-	Source     string  `json:"source"`
+	Source     string  `json:"source"`               // mock, forward (the app) or comethook (for the app)
+	CallerGone bool    `json:"callerGone,omitempty"` // the caller hung up first: it never got this answer
 }
 
 // Record builds the JSON record of the delivery.
@@ -62,7 +63,7 @@ func (d *Delivery) Record() Record {
 		Headers:    simulate.MaskHeaders(d.Header),
 		Payload:    json.RawMessage("null"),
 		Response: RecordResponse{Status: d.Response.Status, Body: simulate.BodyValue(d.Response.Body),
-			DurationMs: simulate.DurationMs(d.Response.Duration), Source: d.Response.Source},
+			DurationMs: simulate.DurationMs(d.Response.Duration), Source: d.Response.Source, CallerGone: d.Response.CallerGone},
 		Outcome:     string(d.Outcome),
 		Assumptions: d.Verdict.Assumptions,
 		Warnings:    d.Warnings,

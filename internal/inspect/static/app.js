@@ -318,7 +318,7 @@ function renderDetail(d) {
   const tags = el('p', 'd-tags', outcomeEl(r.outcome), statusEl(r.status), el('span', 'faint', fmtMs(r.durationMs)));
   const meta = [new Date(rec.receivedAt).toLocaleString(), `${rec.method} ${r.path}`,
     rec.webhook && 'webhook ' + rec.webhook, rec.appId && 'app ' + rec.appId,
-    r.source === 'forward' ? 'answered by your app' : 'answered by comethook'];
+    answeredBy(rec.response).replace(/^from/, 'answered by')];
   const sum = el('p', 'd-summary');
   if (r.duplicateOf) sum.append(el('span', 'dup', `↻ duplicate of #${r.duplicateOf}`));
   sum.append([who(r), what(r)].filter(Boolean).join('  '));
@@ -350,7 +350,7 @@ function renderDetail(d) {
   if (rec.warnings?.length) parts.push(el('ul', 'notes warn', ...rec.warnings.map((w) => el('li', '', w))));
   if (d.verdict) parts.push(verdictSection(d.verdict));
   parts.push(section('Payload', true, payloadView(rec)));
-  parts.push(section(['Answer ', el('span', 'faint', `${rec.response.status} · ${fmtMs(rec.response.durationMs)} · from ${rec.response.source === 'forward' ? 'your app' : 'comethook'}`)],
+  parts.push(section(['Answer ', el('span', 'faint', `${rec.response.status} · ${fmtMs(rec.response.durationMs)} · ${answeredBy(rec.response)}`)],
     true, bodyView(rec.response.body)));
   parts.push(section(['Headers ', el('span', 'faint', '(credentials masked)')], false, headersView(rec.headers)));
   $('detail').replaceChildren(...parts);
@@ -430,6 +430,13 @@ function scalar(v) {
     case 'number': return el('span', 'jn', String(v));
     default: return el('span', 'jb', String(v));
   }
+}
+
+// answeredBy says who gave an answer, and whether the caller was still there for it.
+function answeredBy(r) {
+  const who = r.source === 'forward' ? 'from your app'
+    : r.source === 'comethook' ? 'from comethook, for your app' : 'from comethook';
+  return r.callerGone ? who + ' · the caller had hung up' : who;
 }
 
 // ---- replay ----
