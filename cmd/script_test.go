@@ -68,6 +68,18 @@ func (i isolated) Run() int {
 	for _, k := range []string{"NO_COLOR", "CLICOLOR_FORCE"} {
 		os.Unsetenv(k)
 	}
+	// The go command that builds the binary for the signal tests keeps the user's caches
+	// and settings: with HOME moved it would start from an empty build and module cache
+	// (minutes of compiling and downloading).
+	if cache, err := os.UserCacheDir(); err == nil && os.Getenv("GOCACHE") == "" {
+		os.Setenv("GOCACHE", filepath.Join(cache, "go-build"))
+	}
+	if h, err := os.UserHomeDir(); err == nil && os.Getenv("GOPATH") == "" {
+		os.Setenv("GOPATH", filepath.Join(h, "go"))
+	}
+	if cfg, err := os.UserConfigDir(); err == nil && os.Getenv("GOENV") == "" {
+		os.Setenv("GOENV", filepath.Join(cfg, "go", "env"))
+	}
 	os.Setenv("HOME", home)
 	os.Setenv("XDG_CACHE_HOME", filepath.Join(home, ".cache"))
 	os.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
