@@ -60,7 +60,7 @@ func captureFile(e *env, given string) (string, error) {
 	}
 	dir, err := captureDir(e)
 	if err != nil {
-		return "", failErr(err, "pass --capture FILE")
+		return "", failErr(err, captureDirHint(err, "pass --capture FILE"))
 	}
 	p, err := history.Latest(dir)
 	if errors.Is(err, history.ErrNoCaptures) {
@@ -72,12 +72,34 @@ func captureFile(e *env, given string) (string, error) {
 	return p, nil
 }
 
-// captureDir is where listen keeps its captures; COMETHOOK_CAPTURE_DIR overrides it.
+// captureDir is where listen keeps its captures; COMETHOOK_CAPTURE_DIR overrides it. A
+// directory that someone else could plant files in is refused (history.CheckDir): listen
+// would write through their links, events and replay would believe their state files.
 func captureDir(e *env) (string, error) {
-	if d := e.getenv("COMETHOOK_CAPTURE_DIR"); d != "" {
-		return d, nil
+	d := e.getenv("COMETHOOK_CAPTURE_DIR")
+	if d == "" {
+		var err error
+		if d, err = history.Dir(); err != nil {
+			return "", err
+		}
 	}
-	return history.Dir()
+	if err := history.CheckDir(d); err != nil {
+		return "", err
+	}
+	return d, nil
+}
+
+// captureDirHint is the hint for an error of captureDir: how to fix a refused directory,
+// else hint.
+func captureDirHint(err error, hint string) string {
+	var ue *history.UnsafeError
+	if !errors.As(err, &ue) || !ue.Dir {
+		return hint
+	}
+	if ue.Writable {
+		return "chmod 700 " + ue.Path + ", or set COMETHOOK_CAPTURE_DIR to a directory only you can write to"
+	}
+	return "set COMETHOOK_CAPTURE_DIR to a directory of your own"
 }
 
 func runEvents(e *env, o *eventsOptions) error {
@@ -91,34 +113,47 @@ func runEvents(e *env, o *eventsOptions) error {
 	if err != nil {
 		return err
 	}
-	var recs []receiver.Record
-	warnings, err := history.Scan(file, func(r receiver.Record) error {
-		if matchTrigger(o.triggers, r.Trigger) {
-			recs = append(recs, r)
-			if o.last > 0 && len(recs) > 2*o.last { // keep memory bounded on big files
-				recs = append(recs[:0], recs[len(recs)-o.last:]...)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return failErr(err, "")
-	}
-	for _, w := range warnings {
-		e.p.Warn(w)
-	}
-	if o.last > 0 && len(recs) > o.last {
-		recs = recs[len(recs)-o.last:]
-	}
-	if !o.json {
-		e.p.Note(file + ": " + deliveries(len(recs)))
-	}
-	for _, r := range recs {
+	show := func(r receiver.Record) {
 		if o.json {
 			_ = render.WriteJSON(e.p.RawOut, r)
 		} else {
 			e.p.RecordRow(r)
 		}
+	}
+	// Records are shown as they are read, or, with --last, the last N kept in a ring: a
+	// capture of any size is read in the memory of N records.
+	n := 0
+	var ring []receiver.Record
+	err = history.Stream(file, func(r receiver.Record) error {
+		if !matchTrigger(o.triggers, r.Trigger) {
+			return nil
+		}
+		switch {
+		case o.last == 0:
+			show(r)
+		case len(ring) < o.last:
+			ring = append(ring, r)
+		default:
+			ring[n%o.last] = r
+		}
+		n++
+		return nil
+	}, e.p.Warn)
+	if err != nil {
+		return failErr(err, "")
+	}
+	if o.last > 0 {
+		start := 0
+		if n > o.last {
+			start = n % o.last // the oldest of the ring
+		}
+		for i := range ring {
+			show(ring[(start+i)%len(ring)])
+		}
+		n = len(ring)
+	}
+	if !o.json {
+		e.p.Note(file + ": " + deliveries(n))
 	}
 	return nil
 }
@@ -200,7 +235,7 @@ func findRecord(e *env, capture, which string) (receiver.Record, error) {
 	var warnings []string
 	if which == "last" {
 		found := false
-		warnings, err = history.Scan(file, func(r receiver.Record) error { rec, found = r, true; return nil })
+		err = history.Stream(file, func(r receiver.Record) error { rec, found = r, true; return nil }, e.p.Warn)
 		if err == nil && !found {
 			err = fmt.Errorf("%s has no deliveries yet", file)
 		}

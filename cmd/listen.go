@@ -413,7 +413,7 @@ func openCapture(e *env, o *listenOptions) (*history.Writer, error) {
 	if path == "" {
 		dir, err := captureDir(e)
 		if err != nil {
-			e.p.Warn(fmt.Sprintf("not capturing deliveries: %v (pass --capture FILE)", err))
+			e.p.Warn(fmt.Sprintf("not capturing deliveries: %v (%s)", err, captureDirHint(err, "pass --capture FILE")))
 			return nil, nil
 		}
 		path = history.NewRunPath(dir, e.now())

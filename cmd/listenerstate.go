@@ -2,6 +2,9 @@ package cmd
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"os"
@@ -10,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/comethook/comethook/internal/history"
 )
 
 // listenerState is what a running listen tells other commands about itself.
@@ -20,14 +25,20 @@ type listenerState struct {
 	PublicURL string    `json:"publicURL,omitempty"`
 	ForwardTo string    `json:"forwardTo,omitempty"`
 	Capture   string    `json:"capture,omitempty"`
+
+	file string // where it was read, for warnings about it
 }
 
 // Each running listen has its own state file, so that two of them do not overwrite (or,
 // stopping, remove) each other's.
 const statePattern = "listening-*.json"
 
+// maxStateFile bounds what is read of a state file: a real one is a few hundred bytes.
+const maxStateFile = 64 << 10
+
 // runningListeners reads the state of every listen still running, newest first, and
-// removes the files that a killed listen left behind.
+// removes the files that a killed listen left behind. A file that is not a regular file of
+// the user's (a link, someone else's) is not believed, nor removed.
 func runningListeners(e *env) []listenerState {
 	dir, err := captureDir(e)
 	if err != nil {
@@ -36,8 +47,8 @@ func runningListeners(e *env) []listenerState {
 	names, _ := filepath.Glob(filepath.Join(dir, statePattern))
 	var live []listenerState
 	for _, name := range names {
+		b, err := readStateFile(name)
 		var st listenerState
-		b, err := os.ReadFile(name)
 		if err != nil || json.Unmarshal(b, &st) != nil || st.PID <= 0 {
 			continue
 		}
@@ -45,11 +56,21 @@ func runningListeners(e *env) []listenerState {
 			os.Remove(name)
 			continue
 		}
+		st.file = name
 		live = append(live, st)
 	}
 	os.Remove(filepath.Join(dir, "listening.json")) // the single file of comethook before 0.2
 	slices.SortFunc(live, func(a, b listenerState) int { return b.StartedAt.Compare(a.StartedAt) })
 	return live
+}
+
+func readStateFile(name string) ([]byte, error) {
+	f, err := history.OpenFile(name, os.O_RDONLY, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, maxStateFile))
 }
 
 // listening says whether the listen that wrote st still runs: its process exists and its
@@ -81,24 +102,59 @@ func runningListener(e *env, want func(listenerState) bool) (listenerState, bool
 	return listenerState{}, false
 }
 
+// loopbackURL says whether u names this machine: localhost, 127.0.0.0/8 or ::1.
+func loopbackURL(u string) bool {
+	p, err := url.Parse(u)
+	if err != nil {
+		return false
+	}
+	host := p.Hostname()
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
 // writeListenerState records this listen for events and replay; the returned func removes it.
 func writeListenerState(e *env, st listenerState) func() {
+	noop := func() {}
 	dir, err := captureDir(e)
-	if err != nil {
-		return func() {}
+	if err == nil {
+		if err = os.MkdirAll(dir, 0o700); err == nil {
+			err = history.CheckDir(dir) // it may have been made by someone else since captureDir looked
+		}
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return func() {}
+	if err != nil {
+		if errors.As(err, new(*history.UnsafeError)) {
+			e.p.Warn(fmt.Sprintf("events and replay will not find this listener: %v (%s)", err, captureDirHint(err, "")))
+		}
+		return noop
 	}
 	name := filepath.Join(dir, strings.Replace(statePattern, "*", strconv.Itoa(st.PID), 1))
 	b, _ := json.Marshal(st)
-	if err := os.WriteFile(name, b, 0o600); err != nil {
-		return func() {}
+	// What is at the name is a file of an earlier listen with this pid (killed, or in this
+	// process, in tests): the directory is the user's alone. It is replaced, not written
+	// through, whatever it is.
+	if err := os.Remove(name); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return noop
+	}
+	f, err := history.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return noop
+	}
+	_, err = f.Write(b)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(name)
+		return noop
 	}
 	return func() {
 		// Only if it is still ours: two listens can share a pid (in containers, or in-process
 		// in tests) and so a file name.
-		if cur, err := os.ReadFile(name); err == nil && string(cur) == string(b) {
+		if cur, err := readStateFile(name); err == nil && string(cur) == string(b) {
 			os.Remove(name)
 		}
 	}

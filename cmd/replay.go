@@ -13,6 +13,7 @@ import (
 
 	"github.com/comethook/comethook/internal/history"
 	"github.com/comethook/comethook/internal/receiver"
+	"github.com/comethook/comethook/internal/render"
 	"github.com/comethook/comethook/internal/webhook"
 )
 
@@ -67,15 +68,30 @@ func runReplay(ctx context.Context, e *env, o *replayOptions, args []string) err
 	o.send.keepTimestamps = !o.fresh
 	o.send.keepIDs = !o.freshIDs // a replay is a redelivery of the same event
 	// Without a target, each delivery goes to the running listener's app, at the path
-	// listen forwarded it to.
+	// listen forwarded it to: on this machine only. A state file is no proof of who wrote
+	// it, and replay sends captured chat with the Basic Auth header; another host has to be
+	// named with --to.
 	forwardTo := ""
 	if o.send.to == "" && e.getenv("COMETHOOK_URL") == "" {
-		if st, ok := runningListener(e, func(st listenerState) bool { return st.ForwardTo != "" }); ok {
-			forwardTo = st.ForwardTo
-		} else {
+		st, ok := runningListener(e, func(st listenerState) bool {
+			if st.ForwardTo == "" {
+				return false
+			}
+			if !loopbackURL(st.ForwardTo) {
+				e.p.Warn(fmt.Sprintf("ignoring %s: it names %s, not this machine, as the app to replay to (pass --to to replay there)",
+					st.file, render.SafeURL(st.ForwardTo)))
+				return false
+			}
+			return true
+		})
+		if !ok {
+			if _, err := captureDir(e); errors.As(err, new(*history.UnsafeError)) { // why none was found
+				return failErr(err, captureDirHint(err, ""))
+			}
 			return usageErr(errors.New("no endpoint to replay to"),
 				"pass --to URL (or set COMETHOOK_URL); a running 'comethook listen --forward-to' is used when there is one")
 		}
+		forwardTo = st.ForwardTo
 	}
 	var recs []receiver.Record
 	if o.all {

@@ -8,6 +8,8 @@
 // 100 MiB capture never sits in memory, and a damaged line costs that line alone.
 //
 // Captures hold chat content and request headers: files are created 0600 and directories 0700.
+// Another user of the machine must not be able to plant a link or a file where listen writes
+// or where events and replay read: see CheckDir and OpenFile.
 // The package never prints; what went wrong while reading comes back as warnings.
 package history
 

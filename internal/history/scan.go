@@ -24,24 +24,49 @@ const readBuffer = 64 << 10
 
 // Scan calls fn with each record of the capture file at path, in file order, reading one line
 // at a time. A line that is not a record (corrupt, truncated by a crash mid-write, longer than
-// MaxLine) is skipped with a warning "<path>:<line>: skipped: <reason>" and reading goes on.
+// MaxLine) is skipped with a warning "<path>:<line>: skipped: <reason>" and reading goes on;
+// past MaxWarnings of them, one last warning counts the rest.
 // Blank lines are skipped silently. The error is an I/O error (the file is missing or
 // unreadable), or the error fn returned, which stops the scan.
 func Scan(path string, fn func(receiver.Record) error) (warnings []string, err error) {
 	return scan(path, MaxLine, fn)
 }
 
+// Stream is Scan with each warning handed to warn as it comes rather than returned at the
+// end, so that a caller can show a capture of any size as it reads it: then nothing grows
+// with the file.
+func Stream(path string, fn func(receiver.Record) error, warn func(string)) error {
+	return stream(path, MaxLine, nil, fn, warn)
+}
+
+// MaxWarnings bounds the warnings of one read: a file that is not a capture at all would
+// otherwise give one per line.
+const MaxWarnings = 100
+
 func scan(path string, maxLine int, fn func(receiver.Record) error) ([]string, error) {
 	var warnings []string
+	err := stream(path, maxLine, nil, fn, func(w string) { warnings = append(warnings, w) })
+	return warnings, err
+}
+
+// stream reads the records of the file; want, when not nil, sees each line first and says
+// whether it is worth decoding (Find skips the lines of other deliveries by their seq).
+func stream(path string, maxLine int, want func(line []byte) bool, fn func(receiver.Record) error, warnFn func(string)) error {
+	warned, unsaid := 0, 0
 	warn := func(n int, reason string) {
-		warnings = append(warnings, fmt.Sprintf("%s:%d: skipped: %s", path, n, reason))
+		if warned == MaxWarnings {
+			unsaid++
+			return
+		}
+		warned++
+		warnFn(fmt.Sprintf("%s:%d: skipped: %s", path, n, reason))
 	}
 	err := scanLines(path, maxLine, func(n int, line []byte, complete, tooLong bool) error {
 		if tooLong {
 			warn(n, fmt.Sprintf("line longer than %s", sizeText(maxLine)))
 			return nil
 		}
-		if len(bytes.TrimSpace(line)) == 0 {
+		if len(bytes.TrimSpace(line)) == 0 || want != nil && !want(line) {
 			return nil
 		}
 		rec, err := decodeRecord(line)
@@ -55,7 +80,10 @@ func scan(path string, maxLine int, fn func(receiver.Record) error) ([]string, e
 		}
 		return fn(rec)
 	})
-	return warnings, err
+	if unsaid > 0 {
+		warnFn(fmt.Sprintf("%s: %d more lines skipped", path, unsaid))
+	}
+	return err
 }
 
 // scanLines calls fn with each line of the file without its line end; complete is false for a
@@ -179,20 +207,36 @@ func sizeText(n int) string {
 // Find returns the record numbered seq in the capture file, with the warnings of reading it.
 // When a file holds the same seq more than once (--capture FILE appended to by several runs),
 // the last one wins: it is the newest.
+//
+// Only the lines of that delivery are decoded: the others are told by the seq at the start
+// of the line as Writer writes it, so finding one delivery in a big capture costs little
+// more than reading it, and a damaged line of another delivery goes unmentioned.
 func Find(path string, seq int64) (receiver.Record, []string, error) {
 	var found receiver.Record
 	ok := false
 	var lo, hi int64
-	warnings, err := Scan(path, func(r receiver.Record) error {
-		if lo == 0 || r.Seq < lo {
-			lo = r.Seq
+	seen := func(s int64) {
+		if lo == 0 || s < lo {
+			lo = s
 		}
-		hi = max(hi, r.Seq)
+		hi = max(hi, s)
+	}
+	want := func(line []byte) bool {
+		s, ok := peekSeq(line)
+		if !ok {
+			return true // another spelling: decoded to learn its seq, or to warn
+		}
+		seen(s)
+		return s == seq
+	}
+	var warnings []string
+	err := stream(path, MaxLine, want, func(r receiver.Record) error {
+		seen(r.Seq)
 		if r.Seq == seq {
 			found, ok = r, true
 		}
 		return nil
-	})
+	}, func(w string) { warnings = append(warnings, w) })
 	switch {
 	case err != nil:
 		return receiver.Record{}, warnings, err
@@ -202,4 +246,24 @@ func Find(path string, seq int64) (receiver.Record, []string, error) {
 		return receiver.Record{}, warnings, fmt.Errorf("no delivery #%d in %s (it has none)", seq, path)
 	}
 	return receiver.Record{}, warnings, fmt.Errorf("no delivery #%d in %s (it has #%d–#%d)", seq, path, lo, hi)
+}
+
+// seqPrefix starts every line Writer writes: receiver.Record's first field is its seq.
+var seqPrefix = []byte(`{"seq":`)
+
+// peekSeq reads the seq of a line that starts as Writer writes it ({"seq":12,...); ok is
+// false for any other start, which only decoding can tell.
+func peekSeq(line []byte) (seq int64, ok bool) {
+	rest, ok := bytes.CutPrefix(line, seqPrefix)
+	if !ok {
+		return 0, false
+	}
+	i := 0
+	for ; i < len(rest) && i < 18 && '0' <= rest[i] && rest[i] <= '9'; i++ {
+		seq = seq*10 + int64(rest[i]-'0')
+	}
+	if i == 0 || i == len(rest) || rest[i] != ',' || rest[0] == '0' {
+		return 0, false
+	}
+	return seq, true
 }

@@ -1,8 +1,10 @@
 package history
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -34,11 +36,18 @@ const maxKeptBuffer = 1 << 20
 
 // Create opens path for appending records, creating it with mode 0600 (and its directory with
 // mode 0700) when missing. An existing file is appended to and keeps its mode.
+//
+// Nothing planted at path is written through: a new file is created exclusively, and an
+// existing one is opened without following a symbolic link and only when it is a regular
+// file of the user's with one name (see OpenFile); anything else is an *UnsafeError.
 func Create(path string) (*Writer, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("creating the capture directory: %w", err)
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
+	f, err := OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600)
+	if errors.Is(err, fs.ErrExist) { // --capture FILE of an earlier run: appended to
+		f, err = OpenFile(path, os.O_RDWR|os.O_APPEND, 0)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("opening the capture file: %w", err)
 	}
