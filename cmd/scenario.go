@@ -37,17 +37,9 @@ func runScenario(ctx context.Context, e *env, o *sendOptions, changed func(strin
 	if err != nil {
 		return usageErr(err, "comethook send --scenario list describes them")
 	}
-	sets, err := parseSets(o.sets)
+	sets, req, rules, err := o.deliveryInputs(e)
 	if err != nil {
 		return err
-	}
-	req, err := deliveryRequest(e, o.to, o.basicAuth, o.headers, o.timeout)
-	if err != nil {
-		return err
-	}
-	rules, err := o.rules.rules()
-	if err != nil {
-		return usageErr(err, "")
 	}
 	steps := sc.Steps(sys)
 	client := e.client(o.insecure, 1)

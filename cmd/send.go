@@ -185,17 +185,9 @@ func sendPayload(ctx context.Context, e *env, o *sendOptions, trig webhook.Trigg
 	if err != nil {
 		return usageErr(err, "")
 	}
-	sets, err := parseSets(o.sets)
+	sets, req, rules, err := o.deliveryInputs(e)
 	if err != nil {
 		return err
-	}
-	req, err := deliveryRequest(e, o.to, o.basicAuth, o.headers, o.timeout)
-	if err != nil {
-		return err
-	}
-	rules, err := o.rules.rules()
-	if err != nil {
-		return usageErr(err, "")
 	}
 	if o.count < 1 || o.concurrency < 1 {
 		return usageErr(errors.New("--count and --concurrency must be at least 1"), "")
@@ -312,6 +304,24 @@ func sendMany(ctx context.Context, e *env, o *sendOptions, tmpl *simulate.Templa
 		return silentFail()
 	}
 	return nil
+}
+
+// deliveryInputs reads what every delivery of send (a payload, a load, a scenario) needs
+// from its flags: the --set overrides, the request, the before_message rules.
+func (o *sendOptions) deliveryInputs(e *env) ([]simulate.Set, simulate.Request, simulate.Rules, error) {
+	sets, err := parseSets(o.sets)
+	if err != nil {
+		return nil, simulate.Request{}, simulate.Rules{}, err
+	}
+	req, err := deliveryRequest(e, o.to, o.basicAuth, o.headers, o.timeout)
+	if err != nil {
+		return nil, req, simulate.Rules{}, err
+	}
+	rules, err := o.rules.rules()
+	if err != nil {
+		return nil, req, rules, usageErr(err, "")
+	}
+	return sets, req, rules, nil
 }
 
 // deliveryRequest reads the flags every command that posts webhooks shares.

@@ -340,25 +340,16 @@ func asStamp(obj map[string]any, key string, v any) (stamp, bool) {
 	return s, true
 }
 
-// forget stops refreshing timestamps that the user set explicitly (or that sit under
-// a path the user replaced).
+// forget stops refreshing timestamps and ids that the user set explicitly (or that sit
+// under a path the user replaced).
 func (t *Template) forget(path string) {
-	kept := t.stamps[:0]
-	for _, s := range t.stamps {
-		if s.path == path || strings.HasPrefix(s.path, path+".") || strings.HasPrefix(path, s.path+".") {
-			continue
-		}
-		kept = append(kept, s)
-	}
-	t.stamps = kept
-	ids := t.ids[:0]
-	for _, f := range t.ids {
-		if f.path == path || strings.HasPrefix(f.path, path+".") || strings.HasPrefix(path, f.path+".") {
-			continue
-		}
-		ids = append(ids, f)
-	}
-	t.ids = ids
+	t.stamps = slices.DeleteFunc(t.stamps, func(s stamp) bool { return overlaps(s.path, path) })
+	t.ids = slices.DeleteFunc(t.ids, func(f idField) bool { return overlaps(f.path, path) })
+}
+
+// overlaps says whether one dotted path is the other or lies under it.
+func overlaps(a, b string) bool {
+	return a == b || strings.HasPrefix(a, b+".") || strings.HasPrefix(b, a+".")
 }
 
 func joinPath(a, b string) string {
