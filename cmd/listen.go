@@ -275,14 +275,22 @@ func runListen(ctx context.Context, e *env, o *listenOptions) error {
 		_ = tun.Close()
 	}
 	out.close()
-	e.p.Say("%s", out.summary())
+	var captureErr error
+	var lost int64
 	if capture != nil {
-		if err := capture.Close(); err != nil {
-			e.p.Warn("capture: " + err.Error())
+		captureErr = capture.Close() // the last batch: its losses count too
+		lost = capture.Lost()
+	}
+	e.p.Say("%s", out.summary(lost))
+	if captureErr != nil {
+		e.p.Warn("capture: " + captureErr.Error())
+	}
+	if capture != nil && out.total > 0 {
+		what := "Captured to " + capture.Path()
+		if lost > 0 {
+			what = fmt.Sprintf("Captured %d of %s to %s", int64(out.total)-lost, deliveries(out.total), capture.Path())
 		}
-		if out.total > 0 {
-			e.p.Note("Captured to " + capture.Path() + ": comethook events lists them, comethook replay N sends one again.")
-		}
+		e.p.Note(what + ": comethook events lists them, comethook replay N sends one again.")
 	}
 	return nil
 }
@@ -638,6 +646,7 @@ type deliverySink struct {
 	done      chan struct{}
 	counts    map[simulate.Outcome]int
 	total     int
+	notSaved  int // deliveries --save could not write
 }
 
 func newDeliverySink(p *render.Printer, out io.Writer, asJSON bool, patterns []string) *deliverySink {
@@ -695,6 +704,9 @@ func (s *deliverySink) handle(d *receiver.Delivery) {
 	}
 	if s.saveDir != "" && d.Event != nil {
 		_, err := history.SaveFixture(s.saveDir, rec)
+		if err != nil {
+			s.notSaved++
+		}
 		s.check("--save", err)
 	}
 	if !s.shown(d) {
@@ -750,11 +762,20 @@ func (s *deliverySink) close() {
 	<-s.done
 }
 
-func (s *deliverySink) summary() string {
+// summary is the line listen ends with; lost is how many deliveries never reached the
+// capture. Losses are counted, never left to the one warning the first of them got.
+func (s *deliverySink) summary(lost int64) string {
 	if s.total == 0 {
 		return "Stopped. No deliveries."
 	}
-	return fmt.Sprintf("Stopped. %s: %s.", deliveries(s.total), outcomeWords(s.counts))
+	line := fmt.Sprintf("Stopped. %s: %s.", deliveries(s.total), outcomeWords(s.counts))
+	if lost > 0 {
+		line += fmt.Sprintf(" %d not captured.", lost)
+	}
+	if s.notSaved > 0 {
+		line += fmt.Sprintf(" %d not saved (--save).", s.notSaved)
+	}
+	return line
 }
 
 // outcomeWords counts outcomes in words, in the vocabulary's order: "4 delivered, 1 injected".

@@ -1660,3 +1660,36 @@ func TestReliabilityHugeHeaders(t *testing.T) {
 		t.Errorf("capture %v bytes (%v), want at most %d", fi.Size(), err, (refused+1)*8<<10)
 	}
 }
+
+// TestReliabilityLossesCounted: what --save could not write is counted in the summary line,
+// not left to the single warning the first failure gets (the issue saw 244 fixtures lost
+// under one warning with ulimit -n 256). A file where the --save directory was makes every
+// write fail, for root too.
+func TestReliabilityLossesCounted(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "saved")
+	l := startListen(t, nil, "--no-capture", "--save", dir)
+	c := newClient(1)
+	if s, _ := do(c, l.local, post{path: "/", body: message("s1", "x")}); s != 200 {
+		t.Fatalf("first delivery: %d", s)
+	}
+	waitFor(t, func() bool { _, err := os.Stat(filepath.Join(dir, "1-message_sent.json")); return err == nil })
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dir, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if s, _ := do(c, l.local, post{path: "/", body: message(fmt.Sprint("s", i+2), "x")}); s != 200 {
+			t.Fatalf("delivery %d: %d", i+2, s)
+		}
+	}
+	l.stop()
+	errOut := l.errOut.String()
+	if !strings.Contains(errOut, "Stopped. 4 deliveries: 4 delivered. 3 not saved (--save).") {
+		t.Errorf("summary does not count the 3 fixtures not saved:\n%s", errOut)
+	}
+	if strings.Count(errOut, "warning: --save") != 1 {
+		t.Errorf("want one warning for the failing --save, then quiet:\n%s", errOut)
+	}
+}

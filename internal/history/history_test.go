@@ -709,3 +709,35 @@ func TestAddFlushesLongBursts(t *testing.T) {
 		t.Errorf("only %d bytes on disk after a 200 KB burst", info.Size())
 	}
 }
+
+// Records that never reach the file are counted: a failed write loses the batch it held
+// (a full disk), and Lost says how many, so listen does not claim a complete capture.
+func TestWriterCountsLost(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.jsonl")
+	w, err := Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(record(1)); err != nil {
+		t.Fatal(err)
+	}
+	for seq := int64(2); seq <= 4; seq++ {
+		if err := w.Add(record(seq)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.f.Close() // every write fails from here, as on a full disk
+	if err := w.Flush(); err == nil {
+		t.Fatal("Flush after the file failed: no error")
+	}
+	if got := w.Lost(); got != 3 {
+		t.Errorf("Lost = %d after a failed batch of 3, want 3", got)
+	}
+	if err := w.Write(record(5)); err == nil || w.Lost() != 4 {
+		t.Errorf("a further write: err %v, Lost %d, want an error and 4", err, w.Lost())
+	}
+	var seqs []int64
+	if _, err := Scan(path, func(r receiver.Record) error { seqs = append(seqs, r.Seq); return nil }); err != nil || len(seqs) != 1 {
+		t.Errorf("the file holds %v (%v), want only #1", seqs, err)
+	}
+}

@@ -1,6 +1,7 @@
 package history
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -27,8 +28,14 @@ type Writer struct {
 	// newline says the file ends in the middle of a line (an earlier run crashed while
 	// writing, or a write of ours failed half-way), so the next record starts a line first
 	// instead of being glued to the broken one.
-	newline bool
+	newline  bool
+	pendingN int   // records in pending
+	lost     int64 // records that never reached the file (a full disk, say)
 }
+
+// Lost is how many records never reached the file: counted, so that listen can say so
+// rather than claim a complete capture.
+func (w *Writer) Lost() int64 { return w.lost }
 
 // maxKeptBuffer is the largest encoding buffer kept between writes: a 20 MiB delivery should
 // not pin 20 MiB for the rest of the run.
@@ -92,8 +99,10 @@ func (w *Writer) Add(r receiver.Record) error {
 	}
 	var err error
 	if w.pending, err = r.AppendLine(w.pending); err != nil {
+		w.lost++
 		return fmt.Errorf("capturing delivery #%d: %w", r.Seq, err)
 	}
+	w.pendingN++
 	if len(w.pending) >= flushAt { // a long burst: write as we go, memory stays flat
 		return w.Flush()
 	}
@@ -110,13 +119,19 @@ func (w *Writer) Flush() error {
 	}
 	n, err := w.f.Write(w.pending)
 	if err != nil {
+		// The lines written whole are in the file; the rest, and a line cut short, are lost.
+		written := bytes.Count(w.pending[:n], []byte("\n"))
+		if w.pending[0] == '\n' && n > 0 {
+			written-- // the separator after a broken line is not a record
+		}
+		w.lost += int64(w.pendingN - written)
 		if n > 0 {
 			w.newline = true
 		}
-		w.pending = w.pending[:0]
+		w.pending, w.pendingN = w.pending[:0], 0
 		return fmt.Errorf("writing the capture file: %w", err)
 	}
-	w.newline = false
+	w.newline, w.pendingN = false, 0
 	if cap(w.pending) > maxKeptBuffer {
 		w.pending = nil // one huge delivery does not hold memory for the rest of the run
 	} else {
