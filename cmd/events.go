@@ -189,13 +189,17 @@ func matchesKnownTrigger(pat string) bool {
 }
 
 // matchTrigger says whether trigger matches one of the -t patterns (all when none).
+// matchTrigger says whether trigger matches one of the patterns, by any of its names (-t
+// user_connection_status_change matches the payloads that say after_connection_status_changed).
 func matchTrigger(patterns []string, trigger string) bool {
 	if len(patterns) == 0 {
 		return true
 	}
-	for _, p := range patterns {
-		if ok, _ := path.Match(p, trigger); ok {
-			return true
+	for _, name := range webhook.Names(trigger) {
+		for _, p := range patterns {
+			if ok, _ := path.Match(p, name); ok {
+				return true
+			}
 		}
 	}
 	return false

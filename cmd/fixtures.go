@@ -156,7 +156,8 @@ func runFixturesShow(e *env, trigger string, choice fixtureChoice, keep bool) er
 	if !ok {
 		return unknownTrigger(trigger, choice.legacy)
 	}
-	raw, name, err := readFixture(e, "", trigger, choice)
+	noteOtherName(e, trigger, trig)
+	raw, name, err := readFixture(e, "", trig.Name, choice)
 	if err != nil {
 		return err
 	}

@@ -171,7 +171,8 @@ func runSend(ctx context.Context, e *env, o *sendOptions) error {
 	if o.variant != "" && o.file != "" {
 		return usageErr(errors.New("--variant picks a bundled payload: it cannot be used with a fixture file"), "")
 	}
-	raw, name, err := readFixture(e, o.file, o.trigger, fixtureChoice{legacy: o.legacy, variant: o.variant})
+	noteOtherName(e, o.trigger, trig)
+	raw, name, err := readFixture(e, o.file, trig.Name, fixtureChoice{legacy: o.legacy, variant: o.variant})
 	if err != nil {
 		return err
 	}
@@ -455,6 +456,17 @@ func completeTrigger(c *cobra.Command, args []string, prefix string) ([]cobra.Co
 		out = append(out, cobra.CompletionWithDesc(t.Name, def.Description))
 	}
 	return out, cobra.ShellCompDirectiveNoFileComp
+}
+
+// noteOtherName says once which name is which when the user named a trigger by its other
+// name: the dashboard's, or the one its payloads carry.
+func noteOtherName(e *env, typed string, t webhook.Trigger) {
+	if t.PayloadName == "" {
+		return
+	}
+	if typed == t.PayloadName {
+		e.p.Note(fmt.Sprintf("%s is what the payload says; the dashboard calls this trigger %s", t.PayloadName, t.Name))
+	}
 }
 
 // userAgent is the User-Agent of every request comethook sends as CometChat.

@@ -55,7 +55,7 @@ var catalogue = []Trigger{
 		"data.messageId", "data.receiptSender", "data.receiptType"),
 	{Name: "user_connection_status_change", PayloadName: "after_connection_status_changed", System: Legacy, Category: "user",
 		Shape: "data.user", Dedup: []string{"data.user.uid", "data.event.at"}, DedupInferred: true,
-		Description: "A user connected or disconnected (timestamps in milliseconds)"},
+		Description: "A user connected or disconnected (arrives as after_connection_status_changed; timestamps in milliseconds)"},
 
 	// Webhooks (Dashboard → Settings → Webhooks).
 	documented(entry("message_sent", V2, "message", "data.message", "A message was sent", "data.message.id")),
@@ -141,6 +141,19 @@ func (t Trigger) PayloadTrigger() string {
 		return t.PayloadName
 	}
 	return t.Name
+}
+
+// Names returns the names one trigger goes by: the name itself and, for the legacy
+// connection-status trigger, the other one (the dashboard's user_connection_status_change
+// arrives as after_connection_status_changed). A name the catalogue does not know is its
+// only name.
+func Names(name string) []string {
+	for _, t := range catalogue {
+		if t.PayloadName != "" && (t.Name == name || t.PayloadName == name) {
+			return []string{t.Name, t.PayloadName}
+		}
+	}
+	return []string{name}
 }
 
 // Catalogue returns every known trigger, sorted by name then system (legacy first).
