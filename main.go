@@ -18,13 +18,18 @@ var (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
-		// A second Ctrl-C kills at once: once the first cancelled ctx, restore the default.
-		<-ctx.Done()
-		stop()
+		<-sigs
+		// A second Ctrl-C kills at once. The default is restored before the command sees
+		// the first: whatever it then does (listen closing its port, say), a second signal
+		// sent after seeing that finds the default in place. Cancelling first and restoring
+		// after left a window in which the second signal was swallowed.
+		signal.Stop(sigs)
+		cancel()
 	}()
 	code := cmd.Main(ctx, os.Args[1:], cmd.Build{Version: version, Commit: commit, Date: date})
-	stop()
 	os.Exit(code)
 }
