@@ -59,6 +59,8 @@ type listenOptions struct {
 	readyFile      string
 	capture        string
 	noCapture      bool
+	captureMax     string
+	captureBytes   int64
 	save           string
 	inspect        string
 	rules          rulesFlags
@@ -120,6 +122,7 @@ delivery instead. Ctrl-C stops it.`,
 	fl.StringVar(&o.readyFile, "ready-file", "", "when ready, write {\"localURL\",\"publicURL\",\"port\",\"inspectURL\"} to this file (for scripts)")
 	fl.StringVar(&o.capture, "capture", "", "append every delivery to this JSON-lines file (default: one file per run in the cache dir)")
 	fl.BoolVar(&o.noCapture, "no-capture", false, "do not capture deliveries")
+	fl.StringVar(&o.captureMax, "capture-max", "100MiB", "most the captures take on disk, this run's included: past half of it, the run's older deliveries go")
 	fl.StringVar(&o.save, "save", "", "also write each event as a fixture file <seq>-<trigger>.json in this directory")
 	fl.StringVar(&o.inspect, "inspect", defaultInspect, "serve the web inspector on this loopback address, or off")
 	o.rules.bind(c)
@@ -282,13 +285,19 @@ func runListen(ctx context.Context, e *env, o *listenOptions) error {
 		lost = capture.Lost()
 	}
 	e.p.Say("%s", out.summary(lost))
+	if o.json {
+		out.writeSummaryRecord(e.streams.Out, lost)
+	}
 	if captureErr != nil {
 		e.p.Warn("capture: " + captureErr.Error())
 	}
 	if capture != nil && out.total > 0 {
 		what := "Captured to " + capture.Path()
-		if lost > 0 {
-			what = fmt.Sprintf("Captured %d of %s to %s", int64(out.total)-lost, deliveries(out.total), capture.Path())
+		switch dropped := capture.Dropped(); {
+		case lost > 0:
+			what = fmt.Sprintf("Captured %d of %s to %s", int64(out.total)-lost-dropped, deliveries(out.total), capture.Path())
+		case dropped > 0:
+			what = fmt.Sprintf("Captured the newest %d of %s (--capture-max %s) to %s", int64(out.total)-dropped, deliveries(out.total), o.captureMax, capture.Path())
 		}
 		e.p.Note(what + ": comethook events lists them, comethook replay N sends one again.")
 	}
@@ -413,11 +422,15 @@ func newInspector(e *env, o *listenOptions, cfg receiver.Config, localURL string
 }
 
 // openCapture opens this run's capture file (nil with --no-capture) and prunes old runs.
+//
+// --capture-max bounds the whole capture directory at all times: this run's file rotates past
+// half of it (history.Writer), so the other half is what older runs and the run's older part
+// may take; they are pruned to it when the run starts and at each rotation.
 func openCapture(e *env, o *listenOptions) (*history.Writer, error) {
 	if o.noCapture {
 		return nil, nil
 	}
-	path := o.capture
+	path, prune := o.capture, func() {}
 	if path == "" {
 		dir, err := captureDir(e)
 		if err != nil {
@@ -425,13 +438,24 @@ func openCapture(e *env, o *listenOptions) (*history.Writer, error) {
 			return nil, nil
 		}
 		path = history.NewRunPath(dir, e.now())
-		if _, err := history.Prune(dir, history.DefaultMaxTotal, path); err != nil {
-			e.p.Warn("pruning old captures: " + err.Error())
+		prune = func() {
+			if _, err := history.Prune(dir, o.captureBytes-o.captureBytes/2, path); err != nil {
+				e.p.Warn("pruning old captures: " + err.Error())
+			}
 		}
+		prune()
 	}
 	w, err := history.Create(path)
 	if err != nil {
 		return nil, failErr(fmt.Errorf("cannot write the capture file: %w", err), "pass --capture FILE somewhere writable, or --no-capture")
+	}
+	w.SetMax(o.captureBytes)
+	w.OnRotate = func(older string) {
+		prune()
+		if w.Rotations() == 1 { // said once: from now on the oldest deliveries make room
+			e.p.Warn(fmt.Sprintf("capture: this run's capture reached half of --capture-max %s; its older deliveries are in %s, and the oldest now make room for new ones (raise --capture-max to keep more)",
+				o.captureMax, older))
+		}
 	}
 	return w, nil
 }
@@ -470,6 +494,12 @@ func (o *listenOptions) receiverConfig(e *env) (receiver.Config, error) {
 		return cfg, usageErr(fmt.Errorf("--max-header: %w", err), "")
 	}
 	o.maxHeaderBytes = int(maxHeader)
+	if o.captureBytes, err = parseSize(o.captureMax); err != nil || o.captureBytes < 64<<10 {
+		if err == nil {
+			err = errors.New("want 64KiB or more")
+		}
+		return cfg, usageErr(fmt.Errorf("--capture-max: %w", err), "")
+	}
 	auth, err := resolveBasicAuth(e, o.basicAuth)
 	if err != nil {
 		return cfg, err
@@ -776,6 +806,28 @@ func (s *deliverySink) summary(lost int64) string {
 		line += fmt.Sprintf(" %d not saved (--save).", s.notSaved)
 	}
 	return line
+}
+
+// summaryRecord is the last line of listen --json: the run's counts, losses included, for a
+// script that reads the records (every other line is one delivery's record).
+type summaryRecord struct {
+	Summary struct {
+		Deliveries  int            `json:"deliveries"`
+		Outcomes    map[string]int `json:"outcomes"`
+		NotCaptured int64          `json:"notCaptured"`
+		NotSaved    int            `json:"notSaved"`
+	} `json:"summary"`
+}
+
+func (s *deliverySink) writeSummaryRecord(w io.Writer, lost int64) {
+	var r summaryRecord
+	r.Summary.Deliveries, r.Summary.NotCaptured, r.Summary.NotSaved = s.total, lost, s.notSaved
+	r.Summary.Outcomes = map[string]int{}
+	for o, n := range s.counts {
+		r.Summary.Outcomes[string(o)] = n
+	}
+	line, _ := json.Marshal(r)
+	w.Write(append(line, '\n'))
 }
 
 // outcomeWords counts outcomes in words, in the vocabulary's order: "4 delivered, 1 injected".

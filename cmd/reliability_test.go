@@ -66,6 +66,8 @@ type runningListen struct {
 	inspect     string // http://127.0.0.1:port of the inspector
 	capture     string // the capture file (with --capture, or found in the capture dir)
 	captureDir  string
+	args        []string
+	summary     *summaryRecord // --json's last line, once records() has read it
 }
 
 // startListen runs listen with a free port, a ready file, an inspector on a free port and
@@ -77,6 +79,7 @@ func startListen(t *testing.T, vars map[string]string, args ...string) *runningL
 		captureDir: filepath.Join(dir, "captures")}
 	ready := filepath.Join(dir, "ready.json")
 	all := append([]string{"listen", "--port", "0", "--ready-file", ready, "--inspect", "127.0.0.1:0", "--color", "never"}, args...)
+	l.args = all
 	all_ := map[string]string{"COMETHOOK_CAPTURE_DIR": l.captureDir}
 	for k, v := range vars {
 		all_[k] = v
@@ -139,18 +142,32 @@ func (l *runningListen) stop() int {
 	return l.code
 }
 
-// records parses listen --json output: one record per line, nothing else.
+// records parses listen --json output: one record per line, then, once listen has stopped,
+// the summary record (kept in l.summary).
 func (l *runningListen) records() []receiver.Record {
 	l.t.Helper()
 	var recs []receiver.Record
 	sc := bufio.NewScanner(strings.NewReader(l.out.String()))
 	sc.Buffer(nil, 64<<20)
 	for sc.Scan() {
+		if l.summary != nil {
+			l.t.Fatalf("stdout goes on after the summary record: %.300q", sc.Text())
+		}
+		if bytes.HasPrefix(sc.Bytes(), []byte(`{"summary":`)) {
+			l.summary = &summaryRecord{}
+			if err := json.Unmarshal(sc.Bytes(), l.summary); err != nil {
+				l.t.Fatalf("summary record: %v\n%.300q", err, sc.Text())
+			}
+			continue
+		}
 		var r receiver.Record
 		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
 			l.t.Fatalf("stdout line is not a JSON record: %v\n%.300q", err, sc.Text())
 		}
 		recs = append(recs, r)
+	}
+	if l.stopped && l.summary == nil && strings.Contains(strings.Join(l.args, " "), "--json") {
+		l.t.Fatalf("listen --json stopped without its summary record; stdout ends %.300q", l.out.String()[max(0, len(l.out.String())-300):])
 	}
 	return recs
 }
@@ -789,6 +806,12 @@ func TestReliabilityNoLossUnderLoad(t *testing.T) {
 		seqs, ids := make([]bool, n+1), map[string]bool{}
 		count := 0
 		for line := range strings.Lines(lines) {
+			if what == "--json" && strings.HasPrefix(line, `{"summary":`) {
+				if want := fmt.Sprintf(`{"summary":{"deliveries":%d,"outcomes":{"delivered":%d},"notCaptured":0,"notSaved":0}}`+"\n", n, n); line != want {
+					fail("--json summary %s, want %s", line, want)
+				}
+				continue
+			}
 			var r lite
 			if err := json.Unmarshal([]byte(line), &r); err != nil {
 				fail("%s: %v: %.200s", what, err, line)
@@ -1691,5 +1714,76 @@ func TestReliabilityLossesCounted(t *testing.T) {
 	}
 	if strings.Count(errOut, "warning: --save") != 1 {
 		t.Errorf("want one warning for the failing --save, then quiet:\n%s", errOut)
+	}
+}
+
+// A flood of accepted deliveries keeps the capture directory within --capture-max at all
+// times: this run's file rotates, older runs make room, and the newest deliveries stay
+// readable, in order; listen says so once, and the summary record counts every delivery.
+func TestReliabilityCaptureBounded(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "captures")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	oldRun := filepath.Join(dir, "listen-20200101-000000-1.jsonl")
+	if err := os.WriteFile(oldRun, bytes.Repeat([]byte("{}\n"), 30<<10), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const bound = 256 << 10
+	l := startListen(t, map[string]string{"COMETHOOK_CAPTURE_DIR": dir}, "--json", "--capture-max", "256KiB", "--inspect", "off")
+	c := newClient(1)
+	text := strings.Repeat("flood ", 300)
+	var biggest int64
+	dirSize := func() int64 {
+		var total int64
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			if info, err := e.Info(); err == nil && strings.HasSuffix(e.Name(), ".jsonl") {
+				total += info.Size()
+			}
+		}
+		biggest = max(biggest, total)
+		return total
+	}
+	const n = 600 // about 1.5 MiB of records: six times the bound
+	for i := range n {
+		if s, b := do(c, l.local, post{path: "/", body: message(fmt.Sprint("f", i), text)}); s != 200 {
+			t.Fatalf("delivery %d: %d %.100s", i, s, b)
+		}
+		if i%20 == 0 {
+			dirSize()
+		}
+	}
+	l.stop()
+	recs := l.records()
+	if len(recs) != n || l.summary == nil || l.summary.Summary.Deliveries != n || l.summary.Summary.Outcomes["delivered"] != n || l.summary.Summary.NotCaptured != 0 {
+		t.Fatalf("%d records, summary %+v; want %d delivered, none lost", len(recs), l.summary, n)
+	}
+	// One batch (up to 64 KiB) may pass the bound before the rotation it brings about.
+	if got := dirSize(); biggest > bound+64<<10+8<<10 {
+		t.Errorf("the capture directory reached %d bytes (%d at the end), want at most the bound %d and one batch", biggest, got, bound)
+	}
+	if _, err := os.Stat(oldRun); !os.IsNotExist(err) {
+		t.Errorf("the older run %s is still there (%v): it should have made room", oldRun, err)
+	}
+	if l.capture, _ = history.Latest(dir); l.capture == oldRun {
+		t.Fatalf("the latest capture is the old run's")
+	}
+	captured := l.captured()
+	if len(captured) < 30 || captured[len(captured)-1].Seq != n {
+		t.Fatalf("the capture holds %d records ending with #%d, want the newest ending with #%d", len(captured), captured[len(captured)-1].Seq, n)
+	}
+	t.Logf("the capture directory peaked at %d bytes (bound %d); it holds #%d–#%d", biggest, bound, captured[0].Seq, n)
+	for i := 1; i < len(captured); i++ {
+		if captured[i].Seq != captured[i-1].Seq+1 {
+			t.Fatalf("the capture skips from #%d to #%d", captured[i-1].Seq, captured[i].Seq)
+		}
+	}
+	errOut := l.errOut.String()
+	if want := fmt.Sprintf("Captured the newest %d of 600 deliveries (--capture-max 256KiB) to %s", len(captured), l.capture); !strings.Contains(errOut, want) {
+		t.Errorf("want %q:\n%s", want, errOut)
+	}
+	if strings.Count(errOut, "reached half of --capture-max 256KiB") != 1 {
+		t.Errorf("want the rotation said once:\n%s", errOut)
 	}
 }

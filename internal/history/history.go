@@ -26,9 +26,6 @@ import (
 	"time"
 )
 
-// DefaultMaxTotal is the size bound for all capture files of the capture directory together.
-const DefaultMaxTotal = 100 << 20
-
 // ErrNoCaptures says the capture directory holds no capture file.
 var ErrNoCaptures = errors.New("no captured deliveries yet: run comethook listen first")
 
@@ -57,10 +54,12 @@ func NewRunPath(dir string, t time.Time) string {
 	return filepath.Join(dir, fmt.Sprintf("%s%s-%d%s", runPrefix, t.UTC().Format(runStamp), os.Getpid(), runSuffix))
 }
 
-// parseRunName returns the stamp and pid of a NewRunPath name; ok is false for any other name.
+// parseRunName returns the stamp and pid of a NewRunPath name, or of its OlderPart; ok is
+// false for any other name.
 func parseRunName(name string) (stamp string, pid int, ok bool) {
 	rest, ok1 := strings.CutPrefix(name, runPrefix)
 	rest, ok2 := strings.CutSuffix(rest, runSuffix)
+	rest, _ = strings.CutSuffix(rest, olderInfix)
 	if !ok1 || !ok2 || len(rest) < runStampSize+2 || rest[runStampSize] != '-' {
 		return "", 0, false
 	}
@@ -87,6 +86,7 @@ type capture struct {
 	pid   int
 	size  int64
 	mod   time.Time
+	older bool // the run's OlderPart
 }
 
 // listCaptures returns the run files of dir, oldest first; none when dir does not exist.
@@ -109,29 +109,43 @@ func listCaptures(dir string) ([]capture, error) {
 		if err != nil {
 			continue // removed meanwhile, by another run's Prune
 		}
-		caps = append(caps, capture{path: filepath.Join(dir, e.Name()), stamp: stamp, pid: pid, size: info.Size(), mod: info.ModTime()})
+		caps = append(caps, capture{path: filepath.Join(dir, e.Name()), stamp: stamp, pid: pid, size: info.Size(), mod: info.ModTime(),
+			older: strings.HasSuffix(e.Name(), olderInfix+runSuffix)})
 	}
 	slices.SortFunc(caps, func(a, b capture) int {
+		if a.stamp == b.stamp && a.pid == b.pid { // one run: its older part first
+			switch {
+			case a.older == b.older:
+				return 0
+			case a.older:
+				return -1
+			}
+			return 1
+		}
 		return cmp.Or(strings.Compare(a.stamp, b.stamp), a.mod.Compare(b.mod), cmp.Compare(a.pid, b.pid))
 	})
 	return caps, nil
 }
 
 // Latest returns the newest capture file of dir (NewRunPath names only; other files are
-// ignored), or ErrNoCaptures when there is none or dir does not exist.
+// ignored), or ErrNoCaptures when there is none or dir does not exist. Readers of the file
+// read its older part too.
 func Latest(dir string) (string, error) {
 	caps, err := listCaptures(dir)
 	if err != nil {
 		return "", err
 	}
-	if len(caps) == 0 {
-		return "", ErrNoCaptures
+	for i := len(caps) - 1; i >= 0; i-- {
+		if !caps[i].older {
+			return caps[i].path, nil
+		}
 	}
-	return caps[len(caps)-1].path, nil
+	return "", ErrNoCaptures
 }
 
-// Prune deletes the oldest capture files of dir (NewRunPath names only) until they total at
-// most maxBytes, and never keep (the current run's file, which counts in the total). It
+// Prune deletes the oldest capture files of dir (NewRunPath names and their older parts)
+// until they total at most maxBytes, and never keep (the current run's file, which counts in
+// the total) or its older part. It
 // returns the removed paths. A file already gone counts as removed by someone else; other
 // failures are joined into the error, and pruning goes on with the next file.
 func Prune(dir string, maxBytes int64, keep string) ([]string, error) {
@@ -150,7 +164,7 @@ func Prune(dir string, maxBytes int64, keep string) ([]string, error) {
 		if total <= maxBytes {
 			break
 		}
-		if isKeep(c.path) {
+		if isKeep(c.path) || c.older && isKeep(strings.TrimSuffix(c.path, olderInfix+runSuffix)+runSuffix) {
 			continue
 		}
 		switch err := os.Remove(c.path); {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 
@@ -53,37 +54,45 @@ func scan(path string, maxLine int, fn func(receiver.Record) error) ([]string, e
 // whether it is worth decoding (Find skips the lines of other deliveries by their seq).
 func stream(path string, maxLine int, want func(line []byte) bool, fn func(receiver.Record) error, warnFn func(string)) error {
 	warned, unsaid := 0, 0
-	warn := func(n int, reason string) {
-		if warned == MaxWarnings {
-			unsaid++
-			return
-		}
-		warned++
-		warnFn(fmt.Sprintf("%s:%d: skipped: %s", path, n, reason))
-	}
-	err := scanLines(path, maxLine, func(n int, line []byte, complete, tooLong bool) error {
-		if tooLong {
-			warn(n, fmt.Sprintf("line longer than %s", sizeText(maxLine)))
-			return nil
-		}
-		if len(bytes.TrimSpace(line)) == 0 || want != nil && !want(line) {
-			return nil
-		}
-		rec, err := decodeRecord(line)
-		if err != nil {
-			if !complete {
-				warn(n, "truncated record at the end of the file (listen stopped while writing it, or is still writing it)")
-			} else {
-				warn(n, err.Error())
+	for _, part := range parts(path) {
+		warn := func(n int, reason string) {
+			if warned == MaxWarnings {
+				unsaid++
+				return
 			}
-			return nil
+			warned++
+			warnFn(fmt.Sprintf("%s:%d: skipped: %s", part, n, reason))
 		}
-		return fn(rec)
-	})
+		err := scanLines(part, maxLine, func(n int, line []byte, complete, tooLong bool) error {
+			if tooLong {
+				warn(n, fmt.Sprintf("line longer than %s", sizeText(maxLine)))
+				return nil
+			}
+			if len(bytes.TrimSpace(line)) == 0 || want != nil && !want(line) {
+				return nil
+			}
+			rec, err := decodeRecord(line)
+			if err != nil {
+				if !complete {
+					warn(n, "truncated record at the end of the file (listen stopped while writing it, or is still writing it)")
+				} else {
+					warn(n, err.Error())
+				}
+				return nil
+			}
+			return fn(rec)
+		})
+		if err != nil && part != path && errors.Is(err, fs.ErrNotExist) {
+			continue // the older part, replaced by a rotation while we looked: its records are gone
+		}
+		if err != nil {
+			return err
+		}
+	}
 	if unsaid > 0 {
 		warnFn(fmt.Sprintf("%s: %d more lines skipped", path, unsaid))
 	}
-	return err
+	return nil
 }
 
 // scanLines calls fn with each line of the file without its line end; complete is false for a

@@ -31,6 +31,26 @@ type Writer struct {
 	newline  bool
 	pendingN int   // records in pending
 	lost     int64 // records that never reached the file (a full disk, say)
+
+	// max bounds the file and its older part together (see SetMax); 0 is no bound.
+	max int64
+	// size is the file's size as written; rotateAt is the size past which it rotates.
+	size, rotateAt int64
+	rotations      int
+	// inFile and inOlder count this Writer's records in the file and in its older part;
+	// dropped counts those a rotation removed to make room.
+	inFile, inOlder, dropped int64
+	// OnRotate, when set, is called with the older part's path after each rotation (listen
+	// says so, once).
+	OnRotate func(older string)
+}
+
+// SetMax bounds the capture to max bytes on disk (0: no bound): past half of it the file
+// moves to its older part (OlderPart) and starts again, so the two hold the newest
+// deliveries, at most max bytes (one batch more at worst).
+func (w *Writer) SetMax(max int64) {
+	w.max = max
+	w.rotateAt = max / 2
 }
 
 // Lost is how many records never reached the file: counted, so that listen can say so
@@ -51,32 +71,42 @@ func Create(path string) (*Writer, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("creating the capture directory: %w", err)
 	}
-	f, err := OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600)
-	if errors.Is(err, fs.ErrExist) { // --capture FILE of an earlier run: appended to
-		f, err = OpenFile(path, os.O_RDWR|os.O_APPEND, 0)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("opening the capture file: %w", err)
-	}
-	w := &Writer{f: f, path: path}
-	if w.newline, err = endsMidLine(f); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("opening the capture file: %w", err)
+	w := &Writer{path: path}
+	if err := w.open(); err != nil {
+		return nil, err
 	}
 	return w, nil
 }
 
-// endsMidLine says whether f is not empty and does not end with a newline.
-func endsMidLine(f *os.File) (bool, error) {
+// open opens the file (created, or appended to) and learns its size and whether it ends
+// mid-line.
+func (w *Writer) open() error {
+	f, err := OpenFile(w.path, os.O_RDWR|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600)
+	if errors.Is(err, fs.ErrExist) { // --capture FILE of an earlier run: appended to
+		f, err = OpenFile(w.path, os.O_RDWR|os.O_APPEND, 0)
+	}
+	if err != nil {
+		return fmt.Errorf("opening the capture file: %w", err)
+	}
+	if w.size, w.newline, err = sizeAndEnd(f); err != nil {
+		f.Close()
+		return fmt.Errorf("opening the capture file: %w", err)
+	}
+	w.f = f
+	return nil
+}
+
+// sizeAndEnd returns f's size and whether it is not empty and does not end with a newline.
+func sizeAndEnd(f *os.File) (int64, bool, error) {
 	info, err := f.Stat()
 	if err != nil || info.Size() == 0 {
-		return false, err
+		return 0, false, err
 	}
 	var last [1]byte
 	if _, err := f.ReadAt(last[:], info.Size()-1); err != nil && err != io.EOF {
-		return false, err
+		return 0, false, err
 	}
-	return last[0] != '\n', nil
+	return info.Size(), last[0] != '\n', nil
 }
 
 // Path is the capture file's path.
@@ -117,7 +147,29 @@ func (w *Writer) Flush() error {
 	if len(w.pending) == 0 {
 		return nil
 	}
+	var rotateErr error
+	if w.max > 0 && w.f != nil && w.size > 0 && w.size+int64(len(w.pending)) > w.rotateAt {
+		if rotateErr = w.rotate(); rotateErr != nil {
+			// Not rotated (a reader holding the file open on Windows, say): try again only
+			// after another half of the bound, not at every write.
+			w.rotateAt = w.size + w.max/2
+			rotateErr = fmt.Errorf("rotating the capture file: %w", rotateErr)
+		} else {
+			w.rotateAt = w.max / 2
+		}
+	}
+	if w.f == nil { // a rotation that could not open the new file: try again now
+		if err := w.open(); err != nil {
+			w.lost += int64(w.pendingN)
+			w.pending, w.pendingN = w.pending[:0], 0
+			return errors.Join(rotateErr, err)
+		}
+	}
+	if !w.newline && w.pending[0] == '\n' {
+		w.pending = w.pending[1:] // rotated: the new file does not end mid-line
+	}
 	n, err := w.f.Write(w.pending)
+	w.size += int64(n)
 	if err != nil {
 		// The lines written whole are in the file; the rest, and a line cut short, are lost.
 		written := bytes.Count(w.pending[:n], []byte("\n"))
@@ -125,23 +177,35 @@ func (w *Writer) Flush() error {
 			written-- // the separator after a broken line is not a record
 		}
 		w.lost += int64(w.pendingN - written)
+		w.inFile += int64(written)
 		if n > 0 {
 			w.newline = true
 		}
 		w.pending, w.pendingN = w.pending[:0], 0
-		return fmt.Errorf("writing the capture file: %w", err)
+		return errors.Join(rotateErr, fmt.Errorf("writing the capture file: %w", err))
 	}
+	w.inFile += int64(w.pendingN)
 	w.newline, w.pendingN = false, 0
 	if cap(w.pending) > maxKeptBuffer {
 		w.pending = nil // one huge delivery does not hold memory for the rest of the run
 	} else {
 		w.pending = w.pending[:0]
 	}
-	return nil
+	return rotateErr
 }
+
+// Rotations is how many times the file was moved to its older part.
+func (w *Writer) Rotations() int { return w.rotations }
+
+// Dropped is how many of the records written were removed by rotations to keep the bound:
+// the file and its older part hold the others.
+func (w *Writer) Dropped() int64 { return w.dropped }
 
 func (w *Writer) Close() error {
 	ferr := w.Flush()
+	if w.f == nil {
+		return ferr
+	}
 	if err := w.f.Close(); err != nil {
 		return fmt.Errorf("closing the capture file: %w", err)
 	}
