@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"bufio"
 	"context"
 	"crypto/x509"
 	"encoding/json"
@@ -24,6 +23,7 @@ import (
 
 	"github.com/comethook/comethook/internal/history"
 	"github.com/comethook/comethook/internal/inspect"
+	"github.com/comethook/comethook/internal/pipeline"
 	"github.com/comethook/comethook/internal/receiver"
 	"github.com/comethook/comethook/internal/render"
 	"github.com/comethook/comethook/internal/webhook"
@@ -186,8 +186,9 @@ func runListen(ctx context.Context, e *env, o *listenOptions) error {
 		closers = append(closers, func() { insLn.Close() })
 	}
 
-	out := newDeliverySink(e.p, e.streams.Out, o.json, o.triggers)
-	cfg.Emit = out.emit
+	// The pipeline is made once the capture is open, before anything is served.
+	var pl *pipeline.Pipeline
+	cfg.Emit = func(d *receiver.Delivery) { pl.Emit(d) }
 	h := receiver.New(cfg)
 	var tun *tunnel.Tunnel
 	if mode == "ngrok" {
@@ -200,32 +201,54 @@ func runListen(ctx context.Context, e *env, o *listenOptions) error {
 		}
 		closers = append(closers, func() { tun.Close() })
 	}
+	// The terminal view carries every warning from here on: a paused terminal holds up
+	// nothing else.
+	hint := ""
+	if !o.noCapture {
+		hint = "comethook events has them"
+	}
+	view := pipeline.NewView(e.p, !o.json, hint)
 	// The capture file last: a run that never started must not become "the latest run".
-	capture, err := openCapture(e, o)
+	capture, err := openCapture(e, o, view.Warn)
 	if err != nil {
+		view.Close()
 		undo()
 		return err
 	}
-	out.capture, out.saveDir = capture, o.save
-
-	servers := []*http.Server{o.newServer(h)}
-	go servers[0].Serve(ln)
-	if tun != nil {
-		pub := o.newServer(receiver.Public(h))
-		servers = append(servers, pub)
-		go pub.Serve(tun.Listener())
+	sinks := []pipeline.Sink{view}
+	var jsonOut *pipeline.JSONLines
+	if o.json {
+		jsonOut = pipeline.NewJSON(e.streams.Out, 0, view.Warn)
+		sinks = append(sinks, jsonOut)
 	}
+	if capture != nil {
+		sinks = append(sinks, pipeline.NewCapture(capture, view.Warn))
+	}
+	var save *pipeline.Save
+	if o.save != "" {
+		save = pipeline.NewSave(o.save, view.Warn)
+		sinks = append(sinks, save)
+	}
+
 	b := render.Banner{LocalURL: localURL, ForwardTo: cfg.ForwardTo, MockAnswer: mockWords(cfg.Mock)}
+	var servers []*http.Server
 	if insLn != nil {
 		ins := newInspector(e, o, cfg, localURL, capture)
-		out.inspector = ins
+		sinks = append(sinks, pipeline.NewInspector(ins))
 		insSrv := o.newServer(ins.Handler())
 		insSrv.RegisterOnShutdown(ins.Close) // open pages hold a live stream
 		servers = append(servers, insSrv)
 		go insSrv.Serve(insLn)
 		b.Inspect = "http://" + insLn.Addr().String()
 	}
-	out.start()
+	pl = pipeline.New(func(d *receiver.Delivery) bool { return shown(o.triggers, d) }, sinks...)
+	servers = append(servers, o.newServer(h))
+	go servers[len(servers)-1].Serve(ln)
+	if tun != nil {
+		pub := o.newServer(receiver.Public(h))
+		servers = append(servers, pub)
+		go pub.Serve(tun.Listener())
+	}
 
 	switch {
 	case tun != nil:
@@ -277,27 +300,30 @@ func runListen(ctx context.Context, e *env, o *listenOptions) error {
 	if tun != nil {
 		_ = tun.Close()
 	}
-	out.close()
-	var captureErr error
-	var lost int64
+	// Every sink writes what it holds (the capture's last batch too: its losses count).
+	sum := runSummary{Counts: pl.Close()}
 	if capture != nil {
-		captureErr = capture.Close() // the last batch: its losses count too
-		lost = capture.Lost()
+		sum.notCaptured = capture.Lost()
 	}
-	e.p.Say("%s", out.summary(lost))
+	if save != nil {
+		sum.notSaved = save.NotSaved()
+	}
+	if jsonOut != nil {
+		sum.notPrinted = jsonOut.Dropped()
+	}
+	sum.notShown = view.NotShown()
+	e.p.Say("%s", sum.line())
 	if o.json {
-		out.writeSummaryRecord(e.streams.Out, lost)
+		sum.writeRecord(e.streams.Out)
 	}
-	if captureErr != nil {
-		e.p.Warn("capture: " + captureErr.Error())
-	}
-	if capture != nil && out.total > 0 {
+	if capture != nil && sum.Total > 0 {
+		lost := sum.notCaptured
 		what := "Captured to " + capture.Path()
 		switch dropped := capture.Dropped(); {
 		case lost > 0:
-			what = fmt.Sprintf("Captured %d of %s to %s", int64(out.total)-lost-dropped, deliveries(out.total), capture.Path())
+			what = fmt.Sprintf("Captured %d of %s to %s", int64(sum.Total)-lost-dropped, deliveries(sum.Total), capture.Path())
 		case dropped > 0:
-			what = fmt.Sprintf("Captured the newest %d of %s (--capture-max %s) to %s", int64(out.total)-dropped, deliveries(out.total), o.captureMax, capture.Path())
+			what = fmt.Sprintf("Captured the newest %d of %s (--capture-max %s) to %s", int64(sum.Total)-dropped, deliveries(sum.Total), o.captureMax, capture.Path())
 		}
 		e.p.Note(what + ": comethook events lists them, comethook replay N sends one again.")
 	}
@@ -426,7 +452,7 @@ func newInspector(e *env, o *listenOptions, cfg receiver.Config, localURL string
 // --capture-max bounds the whole capture directory at all times: this run's file rotates past
 // half of it (history.Writer), so the other half is what older runs and the run's older part
 // may take; they are pruned to it when the run starts and at each rotation.
-func openCapture(e *env, o *listenOptions) (*history.Writer, error) {
+func openCapture(e *env, o *listenOptions, warn func(string)) (*history.Writer, error) {
 	if o.noCapture {
 		return nil, nil
 	}
@@ -440,7 +466,7 @@ func openCapture(e *env, o *listenOptions) (*history.Writer, error) {
 		path = history.NewRunPath(dir, e.now())
 		prune = func() {
 			if _, err := history.Prune(dir, o.captureBytes-o.captureBytes/2, path); err != nil {
-				e.p.Warn("pruning old captures: " + err.Error())
+				warn("pruning old captures: " + err.Error())
 			}
 		}
 		prune()
@@ -453,7 +479,7 @@ func openCapture(e *env, o *listenOptions) (*history.Writer, error) {
 	w.OnRotate = func(older string) {
 		prune()
 		if w.Rotations() == 1 { // said once: from now on the oldest deliveries make room
-			e.p.Warn(fmt.Sprintf("capture: this run's capture reached half of --capture-max %s; its older deliveries are in %s, and the oldest now make room for new ones (raise --capture-max to keep more)",
+			warn(fmt.Sprintf("capture: this run's capture reached half of --capture-max %s; its older deliveries are in %s, and the oldest now make room for new ones (raise --capture-max to keep more)",
 				o.captureMax, older))
 		}
 	}
@@ -657,123 +683,10 @@ func writeReadyFile(name string, facts map[string]any) error {
 	return os.Rename(tmp, name)
 }
 
-// deliverySink prints deliveries off the answer path: the receiver hands them over after
-// answering, and one goroutine prints them in order, so a slow terminal never delays
-// CometChat.
-type deliverySink struct {
-	p         *render.Printer
-	out       *bufio.Writer // stdout, flushed whenever the queue runs empty
-	json      bool
-	patterns  []string
-	line      []byte
-	capture   *history.Writer // nil when not capturing
-	inspector *inspect.Server // nil with --inspect off
-	saveDir   string          // --save
-	failed    map[string]bool // sinks that failed once: warned about, then quiet
-	mu        sync.RWMutex    // guards closed against emit
-	closed    bool
-	ch        chan *receiver.Delivery
-	done      chan struct{}
-	counts    map[simulate.Outcome]int
-	total     int
-	notSaved  int // deliveries --save could not write
-}
-
-func newDeliverySink(p *render.Printer, out io.Writer, asJSON bool, patterns []string) *deliverySink {
-	// Lines are buffered while deliveries queue up and flushed as soon as the queue is
-	// empty: live at any rate, one write for many lines under load.
-	bw := bufio.NewWriterSize(out, 64<<10)
-	s := &deliverySink{p: p.WithOut(bw), out: bw, json: asJSON, patterns: patterns,
-		ch: make(chan *receiver.Delivery, sinkQueue), done: make(chan struct{}), counts: map[simulate.Outcome]int{}}
-	return s
-}
-
-func (s *deliverySink) start() { go s.run() }
-
-// sinkQueue is how many answered deliveries may wait for the printer and the capture.
-// Each holds its body and decoded event (about 10 KB), so the bound is what keeps memory
-// flat in a flood; past it, handlers wait after answering, never before.
-const sinkQueue = 256
-
-// emit hands a delivery over; after close (a handler that outlived the shutdown) it is
-// dropped rather than sent on a closed channel.
-func (s *deliverySink) emit(d *receiver.Delivery) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.closed {
-		return
-	}
-	s.ch <- d
-}
-
-func (s *deliverySink) run() {
-	defer close(s.done)
-	for d := range s.ch {
-		s.total++
-		s.counts[d.Outcome]++
-		s.handle(d)
-		if len(s.ch) == 0 { // caught up: show and store what was batched
-			s.flush()
-		}
-	}
-	s.flush()
-}
-
-func (s *deliverySink) handle(d *receiver.Delivery) {
-	rec := d.Record() // one record for every sink
-	if s.capture != nil {
-		s.check("capture", s.capture.Add(rec))
-	}
-	if s.inspector != nil {
-		var sum *webhook.Summary
-		if d.Event != nil {
-			v := d.Summary()
-			sum = &v
-		}
-		s.inspector.Add(rec, sum)
-	}
-	if s.saveDir != "" && d.Event != nil {
-		_, err := history.SaveFixture(s.saveDir, rec)
-		if err != nil {
-			s.notSaved++
-		}
-		s.check("--save", err)
-	}
-	if !s.shown(d) {
-		return
-	}
-	if !s.json {
-		s.p.Delivery(d)
-		return
-	}
-	var err error
-	if s.line, err = rec.AppendLine(s.line[:0]); err == nil {
-		s.out.Write(s.line)
-	}
-}
-
-func (s *deliverySink) flush() {
-	if s.capture != nil {
-		s.check("capture", s.capture.Flush())
-	}
-	s.out.Flush()
-}
-
-// check warns about a failing sink once, so a full disk does not flood the terminal.
-func (s *deliverySink) check(what string, err error) {
-	if err == nil || s.failed[what] {
-		return
-	}
-	if s.failed == nil {
-		s.failed = map[string]bool{}
-	}
-	s.failed[what] = true
-	s.p.Warn(fmt.Sprintf("%s: %v (further errors of this kind are not shown)", what, err))
-}
-
-func (s *deliverySink) shown(d *receiver.Delivery) bool {
-	// What needs attention is shown whatever the filter: a POST rejected (a wrong password in
-	// the dashboard, say) or whose body is not a webhook. Not a GET of /favicon.ico.
+// shown is the -t filter. What needs attention is shown whatever the filter: a POST
+// rejected (a wrong password in the dashboard, say) or whose body is not a webhook. Not a
+// GET of /favicon.ico.
+func shown(patterns []string, d *receiver.Delivery) bool {
 	trigger := ""
 	if d.Event != nil {
 		trigger = d.Event.Trigger
@@ -781,29 +694,36 @@ func (s *deliverySink) shown(d *receiver.Delivery) bool {
 	if d.Method == http.MethodPost && (trigger == "" || d.Outcome == simulate.Rejected) {
 		return true
 	}
-	return matchTrigger(s.patterns, trigger)
+	return matchTrigger(patterns, trigger)
 }
 
-func (s *deliverySink) close() {
-	s.mu.Lock()
-	s.closed = true
-	close(s.ch)
-	s.mu.Unlock()
-	<-s.done
+// runSummary is what listen says when it stops: counts by outcome, and every loss counted,
+// never left to the one warning the first of them got.
+type runSummary struct {
+	pipeline.Counts
+	notCaptured int64 // never reached the capture (a full disk)
+	notSaved    int   // --save could not write
+	notPrinted  int64 // --json records dropped: stdout was not read
+	notShown    int64 // lines the terminal skipped while paused
 }
 
-// summary is the line listen ends with; lost is how many deliveries never reached the
-// capture. Losses are counted, never left to the one warning the first of them got.
-func (s *deliverySink) summary(lost int64) string {
-	if s.total == 0 {
+// line is the summary line on stderr.
+func (s runSummary) line() string {
+	if s.Total == 0 {
 		return "Stopped. No deliveries."
 	}
-	line := fmt.Sprintf("Stopped. %s: %s.", deliveries(s.total), outcomeWords(s.counts))
-	if lost > 0 {
-		line += fmt.Sprintf(" %d not captured.", lost)
+	line := fmt.Sprintf("Stopped. %s: %s.", deliveries(s.Total), outcomeWords(s.Outcomes))
+	if s.notCaptured > 0 {
+		line += fmt.Sprintf(" %d not captured.", s.notCaptured)
 	}
 	if s.notSaved > 0 {
 		line += fmt.Sprintf(" %d not saved (--save).", s.notSaved)
+	}
+	if s.notPrinted > 0 {
+		line += fmt.Sprintf(" %d not printed (--json: stdout was not read).", s.notPrinted)
+	}
+	if s.notShown > 0 {
+		line += fmt.Sprintf(" %d not shown (the terminal was paused).", s.notShown)
 	}
 	return line
 }
@@ -816,14 +736,15 @@ type summaryRecord struct {
 		Outcomes    map[string]int `json:"outcomes"`
 		NotCaptured int64          `json:"notCaptured"`
 		NotSaved    int            `json:"notSaved"`
+		NotPrinted  int64          `json:"notPrinted"`
 	} `json:"summary"`
 }
 
-func (s *deliverySink) writeSummaryRecord(w io.Writer, lost int64) {
+func (s runSummary) writeRecord(w io.Writer) {
 	var r summaryRecord
-	r.Summary.Deliveries, r.Summary.NotCaptured, r.Summary.NotSaved = s.total, lost, s.notSaved
+	r.Summary.Deliveries, r.Summary.NotCaptured, r.Summary.NotSaved, r.Summary.NotPrinted = s.Total, s.notCaptured, s.notSaved, s.notPrinted
 	r.Summary.Outcomes = map[string]int{}
-	for o, n := range s.counts {
+	for o, n := range s.Outcomes {
 		r.Summary.Outcomes[string(o)] = n
 	}
 	line, _ := json.Marshal(r)

@@ -21,8 +21,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -74,6 +76,44 @@ type runningListen struct {
 // captures in a temporary directory, plus args, and waits until it is ready.
 func startListen(t *testing.T, vars map[string]string, args ...string) *runningListen {
 	t.Helper()
+	return startListenGated(t, nil, vars, args...)
+}
+
+// gate stands for a terminal that can be paused (Ctrl-S) or a pipe nobody reads: while it is
+// paused, writes to its streams wait.
+type gate struct {
+	mu     sync.RWMutex // held for writing while paused
+	paused atomic.Bool
+}
+
+func (g *gate) pause() {
+	g.mu.Lock()
+	g.paused.Store(true)
+}
+
+func (g *gate) resume() {
+	if g.paused.CompareAndSwap(true, false) {
+		g.mu.Unlock()
+	}
+}
+
+// stream is a writer behind the gate.
+func (g *gate) stream(w io.Writer) io.Writer { return gated{g, w} }
+
+type gated struct {
+	g *gate
+	w io.Writer
+}
+
+func (s gated) Write(p []byte) (int, error) {
+	s.g.mu.RLock()
+	defer s.g.mu.RUnlock()
+	return s.w.Write(p)
+}
+
+// startListenGated is startListen with stdout and stderr behind g (nil: not gated).
+func startListenGated(t *testing.T, g *gate, vars map[string]string, args ...string) *runningListen {
+	t.Helper()
 	dir := t.TempDir()
 	l := &runningListen{t: t, done: make(chan int, 1), out: &syncBuffer{}, errOut: &syncBuffer{},
 		captureDir: filepath.Join(dir, "captures")}
@@ -86,14 +126,21 @@ func startListen(t *testing.T, vars map[string]string, args ...string) *runningL
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	l.cancel = cancel
+	var out, errOut io.Writer = l.out, l.errOut
+	if g != nil {
+		out, errOut = g.stream(l.out), g.stream(l.errOut)
+	}
 	go func() {
 		l.done <- run(ctx, all, &env{
 			build:   Build{Version: "v0.0.0-test"},
-			streams: streamsFor(l.out, l.errOut, "", false),
+			streams: streamsFor(out, errOut, "", false),
 			getenv:  func(k string) string { return all_[k] },
 		})
 	}()
 	t.Cleanup(func() { l.stop() })
+	if g != nil {
+		t.Cleanup(g.resume) // before stop: cleanups run last in, first out
+	}
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		if b, err := os.ReadFile(ready); err == nil && len(b) > 0 {
@@ -807,7 +854,7 @@ func TestReliabilityNoLossUnderLoad(t *testing.T) {
 		count := 0
 		for line := range strings.Lines(lines) {
 			if what == "--json" && strings.HasPrefix(line, `{"summary":`) {
-				if want := fmt.Sprintf(`{"summary":{"deliveries":%d,"outcomes":{"delivered":%d},"notCaptured":0,"notSaved":0}}`+"\n", n, n); line != want {
+				if want := fmt.Sprintf(`{"summary":{"deliveries":%d,"outcomes":{"delivered":%d},"notCaptured":0,"notSaved":0,"notPrinted":0}}`+"\n", n, n); line != want {
 					fail("--json summary %s, want %s", line, want)
 				}
 				continue
@@ -1785,5 +1832,77 @@ func TestReliabilityCaptureBounded(t *testing.T) {
 	}
 	if strings.Count(errOut, "reached half of --capture-max 256KiB") != 1 {
 		t.Errorf("want the rotation said once:\n%s", errOut)
+	}
+}
+
+// A paused terminal (Ctrl-S, a pager, a pipe nobody reads) holds up nothing: every delivery
+// is answered, captured and in the inspector while it is paused; once it is read again the
+// view says how many it skipped, and the counts add up.
+func TestReliabilityPausedTerminal(t *testing.T) {
+	const n, conc = 3000, 8
+	for _, mode := range []string{"terminal", "json"} {
+		t.Run(mode, func(t *testing.T) {
+			g := &gate{}
+			capture := filepath.Join(t.TempDir(), "c.jsonl")
+			args := []string{"--capture", capture}
+			if mode == "json" {
+				args = append(args, "--json")
+			}
+			l := startListenGated(t, g, nil, args...)
+			g.pause()
+			c := newClient(conc)
+			c.Timeout = 10 * time.Second // CometChat gives 2 s; a handler stuck behind the terminal never answers
+			var next atomic.Int64
+			var failed atomic.Bool // the first failure ends the blast: each would wait 10 s
+			var wg sync.WaitGroup
+			for range conc {
+				wg.Go(func() {
+					for i := int(next.Add(1)) - 1; i < n && !failed.Load(); i = int(next.Add(1)) - 1 {
+						if s, b := do(c, l.local, post{path: "/", body: message(fmt.Sprint("p", i), "paused")}); s != 200 {
+							failed.Store(true)
+							t.Errorf("delivery %d: %d %.100s, while the terminal was paused", i, s, b)
+						}
+					}
+				})
+			}
+			wg.Wait()
+			if failed.Load() {
+				t.FailNow()
+			}
+			// Still paused: the capture and the inspector are current.
+			waitFor(t, func() bool {
+				count := 0
+				_, err := history.Scan(capture, func(receiver.Record) error { count++; return nil })
+				return err == nil && count == n
+			})
+			l.waitInspector(n)
+			g.resume()
+			if mode == "terminal" {
+				waitFor(t, func() bool { return strings.Contains(l.errOut.String(), "not shown while the terminal was paused") })
+			}
+			if code := l.stop(); code != 0 {
+				t.Fatalf("exit %d", code)
+			}
+			errOut := l.errOut.String()
+			if mode == "json" {
+				recs := l.records()
+				if len(recs) != n || l.summary.Summary.NotPrinted != 0 || l.summary.Summary.Deliveries != n {
+					t.Errorf("%d records, summary %+v; want all %d (they fit the --json buffer)", len(recs), l.summary, n)
+				}
+				return
+			}
+			m := regexp.MustCompile(`… (\d+) deliveries not shown while the terminal was paused; comethook events has them`).FindStringSubmatch(errOut)
+			if m == nil {
+				t.Fatalf("no line counting the skipped deliveries:\n%s", errOut)
+			}
+			skipped, _ := strconv.Atoi(m[1])
+			shownLines := strings.Count(l.out.String(), "  → ")
+			if skipped == 0 || shownLines+skipped != n {
+				t.Errorf("%d deliveries shown and %d skipped, want them to add up to %d", shownLines, skipped, n)
+			}
+			if want := fmt.Sprintf("Stopped. %d deliveries: %d delivered. %d not shown (the terminal was paused).", n, n, skipped); !strings.Contains(errOut, want) {
+				t.Errorf("want %q in:\n%s", want, errOut)
+			}
+		})
 	}
 }

@@ -348,7 +348,7 @@ func TestScanLineTooLong(t *testing.T) {
 	if !slices.Equal(seqsOf(got), []int64{1, 3}) {
 		t.Errorf("seqs %v, want [1 3]", seqsOf(got))
 	}
-	want := []string{path + ":2: skipped: line longer than 131072 bytes", path + ":4: skipped: line longer than 131072 bytes"}
+	want := []string{path + ":2: skipped: line longer than 128 KiB", path + ":4: skipped: line longer than 128 KiB"}
 	if !slices.Equal(warnings, want) {
 		t.Errorf("warnings %q, want %q", warnings, want)
 	}

@@ -65,7 +65,7 @@ func stream(path string, maxLine int, want func(line []byte) bool, fn func(recei
 		}
 		err := scanLines(part, maxLine, func(n int, line []byte, complete, tooLong bool) error {
 			if tooLong {
-				warn(n, fmt.Sprintf("line longer than %s", sizeText(maxLine)))
+				warn(n, fmt.Sprintf("line longer than %s", receiver.SizeText(int64(maxLine))))
 				return nil
 			}
 			if len(bytes.TrimSpace(line)) == 0 || want != nil && !want(line) {
@@ -204,13 +204,6 @@ func decodeReason(err error) error {
 		return fmt.Errorf("not a delivery record (%q is a JSON %s)", strings.TrimPrefix(typ.Field, "Record."), typ.Value)
 	}
 	return fmt.Errorf("not valid JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
-}
-
-func sizeText(n int) string {
-	if n >= 1<<20 && n%(1<<20) == 0 {
-		return fmt.Sprintf("%d MiB", n>>20)
-	}
-	return fmt.Sprintf("%d bytes", n)
 }
 
 // Find returns the record numbered seq in the capture file, with the warnings of reading it.

@@ -124,14 +124,25 @@ func (w *Writer) Write(r receiver.Record) error {
 // deliveries that queue up during a burst and flushes once the queue is empty, one write
 // for many lines. Records already queued in memory are no safer than buffered ones.
 func (w *Writer) Add(r receiver.Record) error {
+	line, err := r.AppendLine(nil)
+	if err != nil {
+		line = nil
+	}
+	return w.AddLine(r.Seq, line)
+}
+
+// AddLine is Add for a record already encoded by receiver.Record.AppendLine (listen encodes
+// each record once, on its request's goroutine, for every sink). A nil line is a record that
+// could not be encoded: counted lost.
+func (w *Writer) AddLine(seq int64, line []byte) error {
+	if line == nil {
+		w.lost++
+		return fmt.Errorf("capturing delivery #%d: the record could not be encoded", seq)
+	}
 	if w.newline && len(w.pending) == 0 {
 		w.pending = append(w.pending, '\n') // the file ends mid-line: start a fresh one
 	}
-	var err error
-	if w.pending, err = r.AppendLine(w.pending); err != nil {
-		w.lost++
-		return fmt.Errorf("capturing delivery #%d: %w", r.Seq, err)
-	}
+	w.pending = append(w.pending, line...)
 	w.pendingN++
 	if len(w.pending) >= flushAt { // a long burst: write as we go, memory stays flat
 		return w.Flush()

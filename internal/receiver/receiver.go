@@ -275,7 +275,7 @@ func (h *Handler) handle(w http.ResponseWriter, r *http.Request, d *Delivery, st
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			h.reject(w, d, start, http.StatusRequestEntityTooLarge, "", nil,
-				fmt.Sprintf("body larger than the %s limit: raise it with --max-body if CometChat really sends this much", sizeText(h.c.MaxBody)))
+				fmt.Sprintf("body larger than the %s limit: raise it with --max-body if CometChat really sends this much", SizeText(h.c.MaxBody)))
 			return
 		}
 		if os.IsTimeout(err) {
@@ -595,7 +595,8 @@ func (h *Handler) Wait(ctx context.Context) error {
 	}
 }
 
-func sizeText(n int64) string {
+// SizeText says a byte count as a person would: "64 KiB", "1 MiB", "1000 bytes".
+func SizeText(n int64) string {
 	switch {
 	case n >= 1<<20 && n%(1<<20) == 0:
 		return fmt.Sprintf("%d MiB", n>>20)

@@ -60,6 +60,7 @@ func IsTerminal(f *os.File) bool {
 type Printer struct {
 	Out, Err       io.Writer // styled: escapes kept or stripped by the decision
 	RawOut         io.Writer // for JSON records: no processing at all
+	RawErr         io.Writer // stderr, unprocessed: for text already styled by a copy of p
 	OutTTY, ErrTTY bool
 	Verbose        bool
 	st             styles // for Out
@@ -72,6 +73,7 @@ func NewPrinter(s Streams, colorOut, colorErr bool) *Printer {
 		Out:    profileWriter(s.Out, colorOut),
 		Err:    profileWriter(s.ErrOut, colorErr),
 		RawOut: s.Out,
+		RawErr: s.ErrOut,
 		OutTTY: s.OutTTY,
 		ErrTTY: s.ErrTTY,
 		st:     newStyles(colorOut),
@@ -124,6 +126,15 @@ func (p *Printer) WithOut(w io.Writer) *Printer {
 	q := *p
 	q.Out, q.RawOut = profileWriter(w, p.st.on), w
 	return &q
+}
+
+// WithOutErr returns a printer that writes to out and errw (buffers, say) with the same
+// colour decisions and settings: listen renders a delivery's lines on its request's
+// goroutine and writes them to the terminal later.
+func (p *Printer) WithOutErr(out, errw io.Writer) *Printer {
+	q := p.WithOut(out)
+	q.Err, q.RawErr = profileWriter(errw, p.est.on), errw
+	return q
 }
 
 // Errorf prints "error: ..." on stderr, then each hint on its own line. Messages often
