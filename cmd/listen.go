@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -69,6 +70,7 @@ type listenOptions struct {
 	headerTimeout time.Duration
 	idleTimeout   time.Duration
 	stopTimeout   time.Duration // how long Ctrl-C waits for deliveries in flight
+	cpuProfile    string        // hidden: write a CPU profile of the run (bench/run's profiles)
 	bodyTimeout   time.Duration
 }
 
@@ -134,6 +136,8 @@ delivery instead. Ctrl-C stops it.`,
 	fl.DurationVar(&o.bodyTimeout, "read-body-timeout", defaultBodyTimeout, "how long a client may take to send its request body")
 	_ = fl.MarkHidden("stop-timeout")
 	_ = fl.MarkHidden("read-body-timeout")
+	fl.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof reads it)")
+	_ = fl.MarkHidden("cpuprofile")
 	return c
 }
 
@@ -161,6 +165,19 @@ func runListen(ctx context.Context, e *env, o *listenOptions) error {
 	}
 	if err := checkInspectAddr(o.inspect); err != nil {
 		return err
+	}
+
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return failErr(fmt.Errorf("--cpuprofile: %w", err), "")
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return failErr(fmt.Errorf("--cpuprofile: %w", err), "")
+		}
+		defer f.Close()
+		defer pprof.StopCPUProfile()
 	}
 
 	// The local listener first: a taken port is the commonest failure and the cheapest to report.
