@@ -125,7 +125,7 @@ func runEvents(e *env, o *eventsOptions) error {
 	n := 0
 	var ring []receiver.Record
 	err = history.Stream(file, func(r receiver.Record) error {
-		if !matchTrigger(o.triggers, r.Trigger) {
+		if !webhook.Match(o.triggers, r.Trigger) {
 			return nil
 		}
 		switch {
@@ -168,7 +168,7 @@ func checkPatterns(p *render.Printer, patterns []string) error {
 	// A typo would otherwise filter everything out in silence. A warning, not an error:
 	// a trigger newer than this catalogue is still matched.
 	for _, pat := range patterns {
-		if !matchesKnownTrigger(pat) {
+		if !webhook.MatchesKnown(pat) {
 			msg := fmt.Sprintf("-t %q matches no trigger CometChat sends", pat)
 			if s := webhook.Suggest(pat); len(s) > 0 {
 				msg += ": did you mean " + strings.Join(s, ", ") + "?"
@@ -177,32 +177,6 @@ func checkPatterns(p *render.Printer, patterns []string) error {
 		}
 	}
 	return nil
-}
-
-func matchesKnownTrigger(pat string) bool {
-	for _, t := range webhook.Catalogue() {
-		if matchTrigger([]string{pat}, t.Name) || matchTrigger([]string{pat}, t.PayloadTrigger()) {
-			return true
-		}
-	}
-	return false
-}
-
-// matchTrigger says whether trigger matches one of the -t patterns (all when none).
-// matchTrigger says whether trigger matches one of the patterns, by any of its names (-t
-// user_connection_status_change matches the payloads that say after_connection_status_changed).
-func matchTrigger(patterns []string, trigger string) bool {
-	if len(patterns) == 0 {
-		return true
-	}
-	for _, name := range webhook.Names(trigger) {
-		for _, p := range patterns {
-			if ok, _ := path.Match(p, name); ok {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 func newEventsShowCmd(e *env) *cobra.Command {

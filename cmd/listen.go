@@ -711,7 +711,7 @@ func shown(patterns []string, d *receiver.Delivery) bool {
 	if d.Method == http.MethodPost && (trigger == "" || d.Outcome == simulate.Rejected) {
 		return true
 	}
-	return matchTrigger(patterns, trigger)
+	return webhook.Match(patterns, trigger)
 }
 
 // runSummary is what listen says when it stops: counts by outcome, and every loss counted,

@@ -102,7 +102,7 @@ func runReplay(ctx context.Context, e *env, o *replayOptions, args []string) err
 		skipped, total := 0, 0
 		warnings, err := history.Scan(file, func(r receiver.Record) error {
 			total++
-			if !matchTrigger(o.triggers, r.Trigger) {
+			if !webhook.Match(o.triggers, r.Trigger) {
 				return nil
 			}
 			if string(r.Payload) == "null" || len(r.Payload) == 0 {

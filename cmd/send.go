@@ -269,7 +269,7 @@ func sendReport(ev *webhook.Event, req simulate.Request, resp simulate.Response,
 			"the webhook in the dashboard) and no signature header: it documents no x-cometchat-signature or HMAC. "+
 			"Pass --basic-auth @FILE holding user:pass (or set COMETHOOK_BASIC_AUTH), or -H 'Name: value' for a header your endpoint checks")
 	}
-	if ev.Trigger == "before_message" {
+	if webhook.IsSync(ev.Trigger) {
 		msg, warn := simulate.FinalMessage(ev, v)
 		r.Message = msg
 		if warn != "" {

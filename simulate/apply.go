@@ -56,7 +56,7 @@ var DropAnswer = []byte(`{"action":"do_not_propagate"}`)
 
 // Apply predicts what CometChat does with an endpoint's answer to the event.
 func Apply(e *webhook.Event, r Response, rules Rules) Verdict {
-	sync := e.Trigger == "before_message"
+	sync := webhook.IsSync(e.Trigger)
 	var v Verdict
 	switch {
 	case r.Err != nil:

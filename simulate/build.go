@@ -112,7 +112,7 @@ func Prepare(payload map[string]any, o BuildOptions) (*Template, []string, error
 			changed = true
 		}
 	}
-	if payload["trigger"] == "before_message" {
+	if t, _ := payload["trigger"].(string); webhook.IsSync(t) {
 		notes = append(notes, toBeforeMessage(payload)...)
 	}
 	for k, v := range map[string]string{"webhook": o.WebhookID, "appId": o.AppID} {

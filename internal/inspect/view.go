@@ -108,7 +108,7 @@ type verdict struct {
 // verdictOf rebuilds the simulate.Verdict a record was made from. The record keeps its
 // outcome and assumptions; whether a failure drops the message is in its assumption.
 func verdictOf(r *receiver.Record, e *webhook.Event) *verdict {
-	if e == nil || r.Trigger != "before_message" || r.Outcome == string(simulate.Rejected) {
+	if e == nil || !webhook.IsSync(r.Trigger) || r.Outcome == string(simulate.Rejected) {
 		return nil
 	}
 	v := simulate.Verdict{Outcome: simulate.Outcome(r.Outcome), Assumptions: r.Assumptions}

@@ -423,7 +423,7 @@ func (h *Handler) mock(w http.ResponseWriter, r *http.Request, d *Delivery, star
 	}
 	e := eventOf(d)
 	a := &h.mockOther
-	if e.Trigger == "before_message" {
+	if webhook.IsSync(e.Trigger) {
 		a = &h.mockBefore
 	}
 	hdr := a.header

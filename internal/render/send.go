@@ -66,7 +66,7 @@ func (p *Printer) Send(r SendReport) {
 		}
 		p.answerBody(resp.Body)
 	}
-	if r.Event.Trigger == "before_message" {
+	if webhook.IsSync(r.Event.Trigger) {
 		p.beforeMessageVerdict(r)
 	}
 	for _, wmsg := range r.Warnings {

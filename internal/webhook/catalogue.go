@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"path"
 	"sort"
 	"strings"
 )
@@ -241,4 +242,49 @@ func EditDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// syncTriggers are the payload trigger names CometChat waits on (Trigger.Sync), made once:
+// the receiver asks for every delivery.
+var syncTriggers = func() map[string]bool {
+	m := map[string]bool{}
+	for _, t := range catalogue {
+		if t.Sync {
+			m[t.PayloadTrigger()] = true
+		}
+	}
+	return m
+}()
+
+// IsSync says whether CometChat waits for the answer to a payload with this trigger and acts
+// on it (before_message): the catalogue is the one place that knows.
+func IsSync(trigger string) bool { return syncTriggers[trigger] }
+
+// Match says whether trigger matches one of the -t patterns (path.Match globs: message_*),
+// by any of its names (user_connection_status_change matches the payloads that say
+// after_connection_status_changed). No patterns match everything. listen, events and replay
+// filter with it.
+func Match(patterns []string, trigger string) bool {
+	if len(patterns) == 0 {
+		return true
+	}
+	for _, name := range Names(trigger) {
+		for _, p := range patterns {
+			if ok, _ := path.Match(p, name); ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// MatchesKnown says whether the pattern matches any trigger of the catalogue, by either name:
+// a typo in -t would otherwise filter everything out in silence.
+func MatchesKnown(pattern string) bool {
+	for _, t := range catalogue {
+		if Match([]string{pattern}, t.Name) || Match([]string{pattern}, t.PayloadTrigger()) {
+			return true
+		}
+	}
+	return false
 }

@@ -156,3 +156,33 @@ func TestSuggest(t *testing.T) {
 		})
 	}
 }
+
+// The catalogue says which triggers CometChat waits on, and -t patterns match a trigger by
+// any of its names.
+func TestIsSyncAndMatch(t *testing.T) {
+	for trigger, want := range map[string]bool{"before_message": true, "after_message": false, "message_sent": false, "": false} {
+		if got := IsSync(trigger); got != want {
+			t.Errorf("IsSync(%q) = %v, want %v", trigger, got, want)
+		}
+	}
+	cases := []struct {
+		patterns []string
+		trigger  string
+		want     bool
+	}{
+		{nil, "anything", true},
+		{[]string{"message_*"}, "message_sent", true},
+		{[]string{"message_*"}, "before_message", false},
+		{[]string{"user_connection_status_change"}, "after_connection_status_changed", true},
+		{[]string{"after_connection_status_changed"}, "user_connection_status_change", true},
+		{[]string{"group_*", "*_message"}, "after_message", true},
+	}
+	for _, c := range cases {
+		if got := Match(c.patterns, c.trigger); got != c.want {
+			t.Errorf("Match(%q, %q) = %v, want %v", c.patterns, c.trigger, got, c.want)
+		}
+	}
+	if !MatchesKnown("message_*") || MatchesKnown("mesage_sent") {
+		t.Error("MatchesKnown: want message_* known and a typo not")
+	}
+}
