@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -142,37 +141,6 @@ func (r Record) RawBody() []byte {
 		return nil
 	}
 	return r.Payload
-}
-
-// payloadSlot stands in for the payload while the rest of the record is encoded. With
-// its quotes unescaped it can only be the payload key itself: inside any string value
-// encoding/json escapes the quotes.
-var payloadSlot = []byte(`,"payload":0,`)
-
-// AppendLine appends the record as one line of JSON (with the newline) to buf, without
-// HTML escaping. The payload is compact, valid JSON already (Record makes it so), so it
-// is copied as it is rather than validated and compacted again by encoding/json: the
-// capture file and listen --json write one of these per delivery.
-func (r Record) AppendLine(buf []byte) ([]byte, error) {
-	payload := r.Payload
-	if len(payload) == 0 {
-		payload = json.RawMessage("null")
-	}
-	r.Payload = json.RawMessage("0")
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(r); err != nil {
-		return buf, err
-	}
-	line := b.Bytes()
-	i := bytes.Index(line, payloadSlot)
-	if i < 0 {
-		return buf, errors.New("record: payload slot not found") // cannot happen: the field is always written
-	}
-	buf = append(buf, line[:i+len(payloadSlot)-2]...)
-	buf = append(buf, payload...)
-	return append(buf, line[i+len(payloadSlot)-1:]...), nil
 }
 
 // maxTriggerName bounds the trigger part of a fixture's file name.
