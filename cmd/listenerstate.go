@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/comethook/comethook/internal/history"
+	"github.com/comethook/comethook/internal/render"
 )
 
 // listenerState is what a running listen tells other commands about itself.
@@ -100,6 +101,38 @@ func runningListener(e *env, want func(listenerState) bool) (listenerState, bool
 		}
 	}
 	return listenerState{}, false
+}
+
+// localURL is where another command on this machine reaches the listener: its local URL,
+// with an unspecified host (listen --host 0.0.0.0) as loopback; "" when the state names
+// another machine (a state file is no proof of who wrote it).
+func (st listenerState) localURL() string {
+	u, err := url.Parse(st.LocalURL)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	if ip := net.ParseIP(u.Hostname()); ip != nil && ip.IsUnspecified() {
+		loop := "127.0.0.1"
+		if ip.To4() == nil {
+			loop = "::1"
+		}
+		u.Host = net.JoinHostPort(loop, u.Port())
+	}
+	if !loopbackURL(u.String()) {
+		return ""
+	}
+	return u.String()
+}
+
+// describe says which listener this is, for the line that tells the user where a send or
+// replay without --to goes: "the running listener on http://127.0.0.1:4571 (pid 42), which
+// forwards to http://localhost:3000/webhooks".
+func (st listenerState) describe() string {
+	what := fmt.Sprintf("the running listener on %s (pid %d)", st.localURL(), st.PID)
+	if st.ForwardTo != "" {
+		return what + ", which forwards to " + render.SafeURL(st.ForwardTo)
+	}
+	return what + ", which answers for your app (mock mode)"
 }
 
 // loopbackURL says whether u names this machine: localhost, 127.0.0.0/8 or ::1.

@@ -68,13 +68,13 @@ func runReplay(ctx context.Context, e *env, o *replayOptions, args []string) err
 	o.send.keepTimestamps = !o.fresh
 	o.send.keepIDs = !o.freshIDs // a replay is a redelivery of the same event
 	// Without a target, each delivery goes to the running listener's app, at the path
-	// listen forwarded it to: on this machine only. A state file is no proof of who wrote
-	// it, and replay sends captured chat with the Basic Auth header; another host has to be
-	// named with --to.
-	forwardTo := ""
+	// listen forwarded it to, or, when no listener forwards, to the newest listener itself:
+	// on this machine only. A state file is no proof of who wrote it, and replay sends
+	// captured chat with the Basic Auth header; another host has to be named with --to.
+	forwardTo, listenerURL := "", ""
 	if o.send.to == "" && e.getenv("COMETHOOK_URL") == "" {
 		st, ok := runningListener(e, func(st listenerState) bool {
-			if st.ForwardTo == "" {
+			if st.ForwardTo == "" || st.localURL() == "" {
 				return false
 			}
 			if !loopbackURL(st.ForwardTo) {
@@ -84,14 +84,19 @@ func runReplay(ctx context.Context, e *env, o *replayOptions, args []string) err
 			}
 			return true
 		})
+		if ok {
+			forwardTo = st.ForwardTo
+		} else if st, ok = runningListener(e, func(st listenerState) bool { return st.ForwardTo == "" && st.localURL() != "" }); ok {
+			listenerURL = st.localURL()
+		}
 		if !ok {
 			if _, err := captureDir(e); errors.As(err, new(*history.UnsafeError)) { // why none was found
 				return failErr(err, captureDirHint(err, ""))
 			}
 			return usageErr(errors.New("no endpoint to replay to"),
-				"pass --to URL (or set COMETHOOK_URL); a running 'comethook listen --forward-to' is used when there is one")
+				"pass --to URL (or set COMETHOOK_URL); a running 'comethook listen' is used when there is one")
 		}
-		forwardTo = st.ForwardTo
+		e.p.Note("→ " + st.describe())
 	}
 	var recs []receiver.Record
 	if o.all {
@@ -147,8 +152,8 @@ func runReplay(ctx context.Context, e *env, o *replayOptions, args []string) err
 			return usageErr(fmt.Errorf("delivery #%d is not a JSON webhook, so it cannot be replayed as one", rec.Seq),
 				"'comethook events show "+strconv.FormatInt(rec.Seq, 10)+"' shows what arrived")
 		}
-		if forwardTo != "" {
-			u, err := receiver.ForwardURL(forwardTo, rec.Path, rec.Query)
+		if target := cmp.Or(forwardTo, listenerURL); target != "" { // at the path it arrived at
+			u, err := receiver.ForwardURL(target, rec.Path, rec.Query)
 			if err != nil {
 				return failErr(err, "")
 			}

@@ -146,7 +146,7 @@ Exit status: 0 when the endpoint answered 2xx, 1 when the delivery failed, 2 for
 // bindDelivery binds the flags every command that delivers webhooks shares (send, replay).
 func (o *sendOptions) bindDelivery(c *cobra.Command) {
 	fl := c.Flags()
-	fl.StringVar(&o.to, "to", "", "endpoint URL (or $COMETHOOK_URL); 3000, :3000/path and /path mean localhost")
+	fl.StringVar(&o.to, "to", "", "endpoint URL (or $COMETHOOK_URL, else the running listen); 3000, :3000/path and /path mean localhost")
 	fl.StringVar(&o.basicAuth, "basic-auth", "", "send Authorization: Basic: "+basicAuthHelp)
 	fl.StringArrayVarP(&o.headers, "header", "H", nil, `extra request header "Key: Value" (repeatable)`)
 	fl.DurationVar(&o.timeout, "timeout", simulate.Budget, "give up waiting for the answer after this long (CometChat's budget is 2s)")
@@ -331,9 +331,15 @@ func deliveryRequest(e *env, to, basicAuth string, headers []string, timeout tim
 	if to == "" {
 		to = e.getenv("COMETHOOK_URL")
 	}
+	if to == "" { // the listener running on this machine, the newest: said, never silent
+		if st, ok := runningListener(e, func(st listenerState) bool { return st.localURL() != "" }); ok {
+			to = st.localURL()
+			e.p.Note("→ " + st.describe())
+		}
+	}
 	if to == "" {
 		return req, usageErr(errors.New("no endpoint to send to"),
-			"pass --to http://localhost:3000/webhooks (or just --to 3000/webhooks), or set COMETHOOK_URL")
+			"pass --to http://localhost:3000/webhooks (or just --to 3000/webhooks), set COMETHOOK_URL, or start 'comethook listen'")
 	}
 	u, err := simulate.ParseTarget(to)
 	if err != nil {
