@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -14,12 +15,14 @@ import (
 	"github.com/comethook/comethook/internal/receiver"
 	"github.com/comethook/comethook/internal/render"
 	"github.com/comethook/comethook/internal/webhook"
+	"github.com/comethook/comethook/simulate"
 )
 
 type eventsOptions struct {
 	capture  string
 	last     int
 	triggers []string
+	outcomes []string
 	json     bool
 }
 
@@ -37,6 +40,7 @@ your cache directory), or of the capture file given: number, time, trigger, who 
 outcome. 'comethook events show N' prints one whole; 'comethook replay N' sends it again.`,
 		Example: `  comethook events
   comethook events --last 20 -t 'message_*'
+  comethook events --outcome failed,rejected
   comethook events show 3
   comethook events --json | jq 'select(.outcome=="failed") | .seq'`,
 		Args: argsRange(0, 0),
@@ -45,6 +49,10 @@ outcome. 'comethook events show N' prints one whole; 'comethook replay N' sends 
 	o.bindCapture(c)
 	c.Flags().IntVar(&o.last, "last", 0, "only the last N deliveries")
 	c.Flags().StringArrayVarP(&o.triggers, "trigger", "t", nil, "only these triggers (repeatable, globs like message_*)")
+	c.Flags().StringSliceVar(&o.outcomes, "outcome", nil, "only these outcomes: "+strings.Join(outcomeNames(), ", ")+" (repeatable, or comma-separated)")
+	_ = c.RegisterFlagCompletionFunc("outcome", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return outcomeNames(), cobra.ShellCompDirectiveNoFileComp
+	})
 	c.Flags().BoolVar(&o.json, "json", false, "print the captured records as JSON lines")
 	c.AddCommand(newEventsShowCmd(e))
 	return c
@@ -109,6 +117,11 @@ func runEvents(e *env, o *eventsOptions) error {
 	if o.last < 0 {
 		return usageErr(errors.New("--last must be a positive number"), "")
 	}
+	for _, out := range o.outcomes {
+		if !slices.Contains(outcomeNames(), out) {
+			return usageErr(fmt.Errorf("--outcome %q: not an outcome", out), "outcomes are "+strings.Join(outcomeNames(), ", "))
+		}
+	}
 	file, err := captureFile(e, o.capture)
 	if err != nil {
 		return err
@@ -125,7 +138,7 @@ func runEvents(e *env, o *eventsOptions) error {
 	n := 0
 	var ring []receiver.Record
 	err = history.Stream(file, func(r receiver.Record) error {
-		if !webhook.Match(o.triggers, r.Trigger) {
+		if !webhook.Match(o.triggers, r.Trigger) || len(o.outcomes) > 0 && !slices.Contains(o.outcomes, r.Outcome) {
 			return nil
 		}
 		switch {
@@ -158,6 +171,50 @@ func runEvents(e *env, o *eventsOptions) error {
 	return nil
 }
 
+// completionDeliveries is how many of the newest deliveries completion offers.
+const completionDeliveries = 30
+
+// completeDelivery offers "last" and the numbers of the newest captured deliveries, each with
+// its trigger and outcome, newest first (events show N, replay N).
+func completeDelivery(e *env, capture string, args []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	if len(args) > 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	file, err := captureFile(e, capture)
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var ring []cobra.Completion // the newest, in a ring: a capture of any size costs this much
+	n := 0
+	_ = history.Stream(file, func(r receiver.Record) error {
+		num := strconv.FormatInt(r.Seq, 10)
+		if !strings.HasPrefix(num, prefix) {
+			return nil
+		}
+		c := cobra.CompletionWithDesc(num, strings.TrimSpace(r.Trigger+" "+r.Outcome))
+		if len(ring) < completionDeliveries {
+			ring = append(ring, c)
+		} else {
+			ring[n%completionDeliveries] = c
+		}
+		n++
+		return nil
+	}, func(string) {})
+	out := []cobra.Completion{}
+	if strings.HasPrefix("last", prefix) {
+		out = append(out, cobra.CompletionWithDesc("last", "the newest delivery"))
+	}
+	for i := range ring { // newest first
+		out = append(out, ring[((n-1-i)%len(ring)+len(ring))%len(ring)])
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveKeepOrder
+}
+
+// outcomeNames are the outcome words, in the vocabulary's order.
+func outcomeNames() []string {
+	return []string{string(simulate.Delivered), string(simulate.Injected), string(simulate.Dropped), string(simulate.Failed), string(simulate.Rejected)}
+}
+
 // checkPatterns rejects -t patterns that path.Match cannot use.
 func checkPatterns(p *render.Printer, patterns []string) error {
 	for _, pat := range patterns {
@@ -186,6 +243,9 @@ func newEventsShowCmd(e *env) *cobra.Command {
 		Short:   "Print one captured delivery whole: headers, payload, answer",
 		Example: "  comethook events show 3\n  comethook events show last --json",
 		Args:    argsRange(1, 1),
+		ValidArgsFunction: func(c *cobra.Command, args []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			return completeDelivery(e, o.capture, args, prefix)
+		},
 		RunE: func(c *cobra.Command, args []string) error {
 			rec, err := findRecord(e, o.capture, args[0])
 			if err != nil {

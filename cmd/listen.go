@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"runtime/pprof"
 	"slices"
@@ -184,7 +185,7 @@ func runListen(ctx context.Context, e *env, o *listenOptions) error {
 	addr := net.JoinHostPort(o.host, strconv.Itoa(o.port))
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return listenError(addr, o.port, err)
+		return listenError(e, addr, o.port, err)
 	}
 	localURL := "http://" + ln.Addr().String()
 	var closers []func()
@@ -638,10 +639,19 @@ func parseSize(s string) (int64, error) {
 	return n * mult, nil
 }
 
-func listenError(addr string, port int, err error) error {
+func listenError(e *env, addr string, port int, err error) error {
 	if errors.Is(err, syscall.EADDRINUSE) {
+		// When it is a comethook listen of this user's, say which: it is usually the one
+		// started in another terminal and forgotten.
+		if st, ok := runningListener(e, func(st listenerState) bool {
+			u, err := url.Parse(st.LocalURL)
+			return err == nil && u.Port() == strconv.Itoa(port)
+		}); ok {
+			return failErr(fmt.Errorf("port %d is already in use by comethook listen (pid %d, %s)", port, st.PID, st.LocalURL),
+				fmt.Sprintf("stop it (Ctrl-C in its terminal, or kill %d), or pass --port N, or --port 0 for a free one", st.PID))
+		}
 		return failErr(fmt.Errorf("port %d is already in use on %s", port, addr),
-			"another program (maybe another comethook listen) is using it: stop it, or pass --port N, or --port 0 for a free one")
+			"another program is using it: stop it, or pass --port N, or --port 0 for a free one")
 	}
 	if errors.Is(err, syscall.EACCES) {
 		return failErr(fmt.Errorf("not allowed to listen on %s", addr), "ports below 1024 need privileges: pass --port 0 or a higher port")
@@ -771,9 +781,9 @@ func (s runSummary) writeRecord(w io.Writer) {
 // outcomeWords counts outcomes in words, in the vocabulary's order: "4 delivered, 1 injected".
 func outcomeWords(counts map[simulate.Outcome]int) string {
 	var words []string
-	for _, o := range []simulate.Outcome{simulate.Delivered, simulate.Injected, simulate.Dropped, simulate.Failed, simulate.Rejected} {
-		if n := counts[o]; n > 0 {
-			words = append(words, fmt.Sprintf("%d %s", n, o))
+	for _, name := range outcomeNames() {
+		if n := counts[simulate.Outcome(name)]; n > 0 {
+			words = append(words, fmt.Sprintf("%d %s", n, name))
 		}
 	}
 	return strings.Join(words, ", ")

@@ -3,7 +3,10 @@ package cmd
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
+	"net"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -31,5 +34,21 @@ func TestNgrokWarningsShown(t *testing.T) {
 		if slog.New(warnHandler{p: p}).Enabled(context.Background(), slog.LevelError) {
 			t.Error("errors are enabled: they are shown as comethook's own sentences")
 		}
+	}
+}
+
+// A port held by a program that is not a comethook listen: the error says so, without
+// guessing at a pid.
+func TestListenPortHeldByAnotherProgram(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := ln.Addr().(*net.TCPAddr).Port
+	code, _, stderr := runTest(t, false, nil, "", "listen", "--port", strconv.Itoa(port), "--inspect", "off")
+	want := fmt.Sprintf("error: port %d is already in use on 127.0.0.1:%d\nhint: another program is using it: stop it, or pass --port N, or --port 0 for a free one\n", port, port)
+	if code != ExitFail || !strings.Contains(stderr, want) {
+		t.Errorf("exit %d, stderr:\n%s\nwant %q", code, stderr, want)
 	}
 }

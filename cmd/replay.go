@@ -15,6 +15,7 @@ import (
 	"github.com/comethook/comethook/internal/receiver"
 	"github.com/comethook/comethook/internal/render"
 	"github.com/comethook/comethook/internal/webhook"
+	"github.com/comethook/comethook/simulate"
 )
 
 type replayOptions struct {
@@ -39,6 +40,9 @@ delivery (of the triggers given with -t) in order.`,
   comethook replay 3 --to 3000/webhooks
   comethook replay 3 --set 'data.data.text=edited' --fresh
   comethook replay --all -t message_sent --to 3000`,
+		ValidArgsFunction: func(c *cobra.Command, args []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			return completeDelivery(e, o.capture, args, prefix)
+		},
 		Args: func(c *cobra.Command, args []string) error {
 			if o.all {
 				return argsRange(0, 0)(c, args)
@@ -143,7 +147,10 @@ func runReplay(ctx context.Context, e *env, o *replayOptions, args []string) err
 		recs = append(recs, rec)
 	}
 	failed := 0
+	outcomes := map[simulate.Outcome]int{}
+	o.send.onOutcome = func(out simulate.Outcome) { outcomes[out]++ }
 	for _, rec := range recs {
+		o.send.replayOf = rec.Seq
 		raw := rec.RawBody()
 		switch {
 		case raw == nil:
@@ -168,10 +175,10 @@ func runReplay(ctx context.Context, e *env, o *replayOptions, args []string) err
 			failed++
 		}
 	}
+	if len(recs) > 1 { // a summary, as send --count ends with one
+		e.p.Say("Replayed %s: %s.", deliveries(len(recs)), outcomeWords(outcomes))
+	}
 	if failed > 0 {
-		if len(recs) > 1 {
-			e.p.Say("%d of %d replays failed", failed, len(recs))
-		}
 		return silentFail()
 	}
 	return nil

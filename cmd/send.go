@@ -41,6 +41,10 @@ type sendOptions struct {
 	rules          rulesFlags
 	scenario       string
 	system         string
+	// Set by replay, per delivery: the captured delivery this send replays (its record's
+	// replayOf, the "#N" of its lines), and where its outcome is counted.
+	replayOf  int64
+	onOutcome func(simulate.Outcome)
 }
 
 // rulesFlags are the before_message assumptions, as flags.
@@ -224,6 +228,7 @@ func sendPayload(ctx context.Context, e *env, o *sendOptions, trig webhook.Trigg
 	}
 	report := func(a simulate.Attempt, of int) simulate.Verdict {
 		r := sendReport(ev, req, a.Response, rules, notes)
+		r.ReplayOf = o.replayOf
 		if of > 1 {
 			r.Attempt, r.Of = a.N, of
 		}
@@ -245,6 +250,9 @@ func sendPayload(ctx context.Context, e *env, o *sendOptions, trig webhook.Trigg
 		})
 	} else {
 		last = report(simulate.Attempt{N: 1, Response: simulate.Deliver(ctx, client, req)}, 1)
+	}
+	if o.onOutcome != nil {
+		o.onOutcome(last.Outcome)
 	}
 	if last.Outcome == simulate.Failed {
 		return silentFail()

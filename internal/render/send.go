@@ -28,6 +28,7 @@ type SendReport struct {
 	Step     int            // with --scenario: which step this is (1-based); 0 otherwise
 	Steps    int            // with --scenario: how many steps
 	Scenario string         // with --scenario: its name
+	ReplayOf int64          // with replay: the captured delivery it sends again; 0 otherwise
 }
 
 // Send prints the human report of one delivery on stdout and its warnings on stderr.
@@ -43,6 +44,9 @@ func (p *Printer) Send(r SendReport) {
 	if r.Attempt > 1 {
 		// The same bytes again: listen marks it with the same badge.
 		prefix += st.yellow.Sprint("↻ duplicate of attempt 1") + "  "
+	}
+	if r.ReplayOf > 0 {
+		prefix = st.faint.Sprintf("#%d  ", r.ReplayOf) + prefix
 	}
 	fmt.Fprintf(w, "%s→ %s\n", prefix, st.eventWords(r.Event))
 	fmt.Fprintf(w, "  %s %s\n", st.faint.Sprint("POST"), Clean(SafeURL(r.URL), false))
@@ -142,6 +146,7 @@ type SendRecord struct {
 	Assumptions []string        `json:"assumptions,omitempty"`
 	Attempt     int             `json:"attempt,omitempty"`
 	Scenario    string          `json:"scenario,omitempty"`
+	ReplayOf    int64           `json:"replayOf,omitempty"`
 	Step        int             `json:"step,omitempty"`
 	Error       *string         `json:"error"`
 }
@@ -166,6 +171,7 @@ func NewSendRecord(r SendReport) SendRecord {
 		Assumptions: r.Verdict.Assumptions,
 		Attempt:     r.Attempt,
 		Scenario:    r.Scenario,
+		ReplayOf:    r.ReplayOf,
 		Step:        r.Step,
 	}
 	if r.Response.Err == nil {
