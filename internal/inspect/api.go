@@ -168,7 +168,9 @@ func (s *Server) replay(w http.ResponseWriter, r *http.Request) {
 }
 
 // stream answers GET /api/stream with server-sent events: a "delivery" event (a row) per
-// delivery added, "reset" when deliveries were missed and the page should reload its list.
+// delivery added, "reset" when deliveries were missed and the page should reload its list,
+// "stopped" when listen stops (the page then says where the deliveries are, and reconnects
+// when a listen serves this address again).
 func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 	rc := http.NewResponseController(w)
 	h := w.Header()
@@ -190,6 +192,8 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 		case <-r.Context().Done():
 			return
 		case <-s.done:
+			io.WriteString(w, "event: stopped\ndata: {}\n\n")
+			rc.Flush()
 			return
 		case <-ping.C:
 			buf.WriteString(": ping\n\n")

@@ -308,10 +308,35 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("fixture link = %q", name)
 	}
 
+	// Copy payload hands the payload's text to the clipboard (the tree's text lacks commas).
+	eval[bool](t, ctx, `Object.defineProperty(navigator, 'clipboard', {configurable: true,
+		value: {writeText: async (t) => { window.__copied = t; }}}); true`)
+	within(t, ctx, "copy",
+		chromedp.Click(chromedp.CSS(`#detail button[data-action="copy"]`)),
+		chromedp.Poll[chromedp.Void](`document.querySelector('#detail button[data-action="copy"]').textContent === 'Copied'`))
+	var copied any
+	if err := json.Unmarshal([]byte(eval[string](t, ctx, `window.__copied`)), &copied); err != nil || !reflect.DeepEqual(copied, want) {
+		t.Errorf("copied %v (%v), want the payload", copied, err)
+	}
+
+	// Replay with changes opens at the top, the caret on the message's text, in view.
+	within(t, ctx, "open the editor",
+		chromedp.Click(chromedp.CSS(`#detail button[data-action="edit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#detail .editor textarea`)))
+	caret := eval[map[string]any](t, ctx, `(() => {
+		const ta = document.querySelector('#detail .editor textarea');
+		const line = ta.value.slice(0, ta.selectionStart).split('\n').length - 1;
+		const lh = parseFloat(getComputedStyle(ta).lineHeight);
+		return {before: ta.value.slice(ta.selectionStart - 9, ta.selectionStart), focused: document.activeElement === ta,
+			visible: line * lh >= ta.scrollTop && (line + 1) * lh <= ta.scrollTop + ta.clientHeight,
+			atBottom: ta.scrollHeight > ta.clientHeight && ta.scrollTop + ta.clientHeight >= ta.scrollHeight - 1};
+	})()`)
+	if caret["before"] != `"text": "` || caret["focused"] != true || caret["visible"] != true || caret["atBottom"] == true {
+		t.Errorf("the editor opened with %v; want the caret on the message text, focused and in view, not at the bottom", caret)
+	}
+
 	// Replay with changes: bad JSON is refused in the page, good JSON is sent.
 	within(t, ctx, "bad edit",
-		chromedp.Click(chromedp.CSS(`#detail button[data-action="edit"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#detail .editor textarea`)),
 		chromedp.SetValue(chromedp.CSS(`#detail .editor textarea`), `{"trigger": "message_sent",`),
 		chromedp.Click(chromedp.CSS(`#detail button[data-action="send"]`)),
 		chromedp.Poll[chromedp.Void](`document.querySelector('#detail .editor .error').textContent.startsWith('Not valid JSON')`),
@@ -413,4 +438,70 @@ func TestBrowserTenThousand(t *testing.T) {
 		time.Since(burst).Round(time.Millisecond), len(long), worst)
 	eval[bool](t, ctx, `document.querySelector('.list-pane').scrollTop = 0; true`)
 	screenshot(t, ctx, "desktop-1280x800-10000.png")
+}
+
+// When listen stops, the page says so and where the deliveries are, opening one says how to
+// see it, and the page comes back by itself when a listen serves the address again.
+func TestBrowserListenStopped(t *testing.T) {
+	ctx := newBrowser(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	serve := func(ln net.Listener) (*Server, *listener, *http.Server) {
+		s := New(Options{})
+		l := newListener(t, s, receiver.Config{})
+		hs := &http.Server{Handler: s.Handler()}
+		hs.RegisterOnShutdown(s.Close)
+		go hs.Serve(ln)
+		return s, l, hs
+	}
+	_, l, hs := serve(ln)
+	l.send(t, fixture(t, fixtures.V2, "message_sent"))
+	l.send(t, fixture(t, fixtures.V2, "message_sent"))
+	within(t, ctx, "open the page",
+		chromedp.Navigate("http://"+addr+"/"),
+		chromedp.WaitVisible(rowSel(2)),
+		chromedp.Poll[chromedp.Void](`document.getElementById('live').textContent === 'live'`))
+
+	// listen stops (Ctrl-C): the inspector's server shuts down.
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		t.Fatal(err)
+	}
+	within(t, ctx, "stopped",
+		chromedp.Poll[chromedp.Void](`document.getElementById('live').textContent === 'listen stopped'`),
+		chromedp.WaitVisible(chromedp.CSS(`#stopped`)))
+	if notice := eval[string](t, ctx, `document.getElementById('stopped').textContent`); !strings.Contains(notice, "comethook events show N") {
+		t.Errorf("notice = %q", notice)
+	}
+	within(t, ctx, "open a delivery", chromedp.Click(rowSel(1)), chromedp.WaitVisible(chromedp.CSS(`#detail .error`)))
+	if msg := eval[string](t, ctx, `document.querySelector('#detail .error').textContent`); msg != "listen is not running, so #1 cannot be fetched: comethook events show 1 prints it from the capture." {
+		t.Errorf("detail error = %q", msg)
+	}
+
+	// A new listen on the same address: the page reconnects and shows its deliveries.
+	var ln2 net.Listener
+	waitUntil(t, func() bool { ln2, err = net.Listen("tcp", addr); return err == nil })
+	_, l2, hs2 := serve(ln2)
+	t.Cleanup(func() { hs2.Close() })
+	within(t, ctx, "reconnected",
+		chromedp.Poll[chromedp.Void](`document.getElementById('live').textContent === 'live'`, chromedp.WithPollingTimeout(15*time.Second)))
+	if eval[bool](t, ctx, `!document.getElementById('stopped').hidden`) {
+		t.Error("the stopped notice is still shown after reconnecting")
+	}
+	seq := l2.send(t, fixture(t, fixtures.V2, "message_sent"))
+	within(t, ctx, "new delivery", chromedp.WaitVisible(rowSel(seq)))
+}
+
+// waitUntil polls cond for up to 10 s.
+func waitUntil(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 10s")
+		}
+	}
 }

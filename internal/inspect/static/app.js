@@ -16,6 +16,7 @@ const state = {
   pending: [], frame: 0, stale: false,
   selected: 0, total: 0,
   triggers: new Set(),
+  stopped: false,       // listen said it stopped: nothing can be fetched until it is back
 };
 
 const $ = (id) => document.getElementById(id);
@@ -259,6 +260,9 @@ function connect() {
     if (broken) { broken = false; loadFirst(); } // fill what was missed while away
   };
   es.onerror = () => { setLive(false); broken = true; };
+  // listen stopped: say so, and where its deliveries are. EventSource keeps trying, so the
+  // page comes back by itself when a listen serves this address again.
+  es.addEventListener('stopped', () => { state.stopped = true; setLive(false); });
   es.addEventListener('delivery', (e) => {
     const m = parseJSON(e.data);
     state.total = m.total;
@@ -268,9 +272,20 @@ function connect() {
 }
 
 function setLive(on) {
+  if (on) state.stopped = false;
   const l = $('live');
   l.classList.toggle('off', !on);
-  l.textContent = on ? 'live' : 'reconnecting…';
+  l.textContent = on ? 'live' : state.stopped ? 'listen stopped' : 'reconnecting…';
+  $('stopped').hidden = !state.stopped;
+}
+
+// fetchFailed says what a failed request means for the user: when listen is not running, where
+// the delivery can still be seen.
+function fetchFailed(e, seq) {
+  if (state.stopped || e instanceof TypeError) { // TypeError: the request never got an answer
+    return `listen is not running, so #${seq} cannot be fetched: comethook events show ${seq} prints it from the capture.`;
+  }
+  return e.message;
 }
 
 // ---- the detail view ----
@@ -287,7 +302,7 @@ async function openDetail(seq) {
     const d = await api('/api/deliveries/' + seq);
     if (state.selected === seq) renderDetail(d);
   } catch (e) {
-    if (state.selected === seq) pane.replaceChildren(closeBar(), el('p', 'error', e.message));
+    if (state.selected === seq) pane.replaceChildren(closeBar(), el('p', 'error', fetchFailed(e, seq)));
   }
 }
 
@@ -340,8 +355,16 @@ function renderDetail(d) {
     editor = makeEditor(r.seq, d.payloadText, out);
     actions.append(button('Replay with changes…', '', () => {
       editor.hidden = !editor.hidden;
-      if (!editor.hidden) editor.querySelector('textarea').focus();
+      if (!editor.hidden) showText(editor.querySelector('textarea'));
     }, 'edit'));
+  }
+  const copyText = d.payloadText || rec.body;
+  if (copyText) { // the payload as text: copying from the tree would lose its commas and quotes
+    const copy = button('Copy payload', '', async () => {
+      copy.textContent = await copyToClipboard(copyText) ? 'Copied' : 'Copy failed: select the text in the editor';
+      setTimeout(() => { copy.textContent = 'Copy payload'; }, 2000);
+    }, 'copy');
+    actions.append(copy);
   }
 
   const parts = [head, tags, el('p', 'd-meta', meta.filter(Boolean).join('  ·  ')), sum, actions, out];
@@ -451,7 +474,31 @@ async function replay(seq, target, body, out) {
       statusEl(res.status), ' ', outcomeEl(res.outcome), ' ', el('span', 'faint', fmtMs(res.durationMs)),
       ...(res.error ? [el('span', 'error', '  ' + res.error)] : []));
   } catch (e) {
-    out.replaceChildren(el('span', 'error', 'replay failed: ' + e.message));
+    out.replaceChildren(el('span', 'error', state.stopped || e instanceof TypeError
+      ? `listen is not running: comethook replay ${seq} sends it again from the capture.`
+      : 'replay failed: ' + e.message));
+  }
+}
+
+// showText opens the editor at the top of the payload with the message's text in view and
+// the caret on it (the end of a long payload is seldom what one came to change).
+function showText(ta) {
+  const m = /"text": "/.exec(ta.value);
+  const at = m ? m.index + m[0].length : 0;
+  ta.focus({ preventScroll: true });
+  ta.setSelectionRange(at, at);
+  const line = ta.value.slice(0, at).split('\n').length - 1;
+  const lh = parseFloat(getComputedStyle(ta).lineHeight) || 16;
+  ta.scrollTop = Math.max(0, (line - 3) * lh);
+  ta.scrollIntoView({ block: 'nearest' });
+}
+
+async function copyToClipboard(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    return false;
   }
 }
 
