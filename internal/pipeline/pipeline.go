@@ -14,6 +14,7 @@
 package pipeline
 
 import (
+	"runtime"
 	"sync"
 
 	"github.com/comethook/comethook/internal/receiver"
@@ -96,7 +97,9 @@ func New(shown func(*receiver.Delivery) bool, sinks ...Sink) *Pipeline {
 // drops it.
 func (p *Pipeline) Emit(d *receiver.Delivery) {
 	e := &Entry{Delivery: d, Record: d.Record(), Shown: p.shown == nil || p.shown(d)}
-	e.Line, _ = e.Record.AppendLine(nil) // cannot fail: every field encodes; a nil Line is counted lost
+	// Sized for the payload and the rest of the record at once. It cannot fail (every field
+	// encodes); a nil Line would be counted lost.
+	e.Line, _ = e.Record.AppendLine(make([]byte, 0, len(e.Record.Payload)+len(d.Response.Body)+1024))
 	if d.Event != nil {
 		s := d.Summary()
 		e.Summary = &s
@@ -119,7 +122,7 @@ func (p *Pipeline) run() {
 		for _, s := range p.sinks {
 			s.Add(e)
 		}
-		if len(p.ch) == 0 { // caught up: write what was batched
+		if caughtUp(p.ch) { // write what was batched
 			for _, s := range p.sinks {
 				s.Flush()
 			}
@@ -128,6 +131,17 @@ func (p *Pipeline) run() {
 	for _, s := range p.sinks {
 		s.Close()
 	}
+}
+
+// caughtUp says the queue is empty, after letting the goroutines that are about to add to it
+// run once: in a flood the queue empties between every two deliveries (this goroutine does
+// little per entry), and a write per delivery would cost more than all the rest.
+func caughtUp[T any](ch chan T) bool {
+	if len(ch) > 0 {
+		return false
+	}
+	runtime.Gosched()
+	return len(ch) == 0
 }
 
 // Close takes the deliveries still queued to the sinks, closes them, and returns the counts.

@@ -28,6 +28,8 @@ type View struct {
 	out   *bufio.Writer
 	errw  io.Writer
 
+	renderers sync.Pool // of *renderer
+
 	mu     sync.RWMutex // guards closed against Add and Warn
 	closed bool
 	ch     chan viewItem
@@ -51,16 +53,32 @@ func NewView(p *render.Printer, lines bool, hint string) *View {
 	return v
 }
 
+// renderer is a printer writing into its own buffers; the View keeps a pool of them, so
+// rendering a delivery costs its text and nothing else.
+type renderer struct {
+	out, err bytes.Buffer
+	p        *render.Printer
+}
+
 // Prepare renders the delivery's lines on the request's goroutine.
 func (v *View) Prepare(e *Entry) {
 	if !v.lines || !e.Shown {
 		return
 	}
-	var out, errb bytes.Buffer
-	v.p.WithOutErr(&out, &errb).Delivery(e.Delivery)
-	e.Text = out.Bytes()
-	if errb.Len() > 0 {
-		e.Warnings = errb.Bytes()
+	r, _ := v.renderers.Get().(*renderer)
+	if r == nil {
+		r = &renderer{}
+		r.p = v.p.WithOutErr(&r.out, &r.err)
+	}
+	r.out.Reset()
+	r.err.Reset()
+	r.p.Delivery(e.Delivery)
+	e.Text = bytes.Clone(r.out.Bytes())
+	if r.err.Len() > 0 {
+		e.Warnings = bytes.Clone(r.err.Bytes())
+	}
+	if r.out.Cap() <= 64<<10 { // a -v delivery's big buffer is not kept
+		v.renderers.Put(r)
 	}
 }
 
@@ -128,7 +146,7 @@ func (v *View) run() {
 	defer close(v.done)
 	for it := range v.ch {
 		v.write(it)
-		if len(v.ch) == 0 {
+		if caughtUp(v.ch) {
 			v.catchUp()
 		}
 	}
