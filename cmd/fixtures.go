@@ -4,8 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
-	"text/tabwriter"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -74,13 +75,15 @@ func runFixturesList(e *env, asJSON bool) error {
 		}
 		return nil
 	}
-	tw := tabwriter.NewWriter(e.p.Out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TRIGGER\tSYSTEM\tDESCRIPTION")
+	// Three columns; the last one is wrapped at words to the terminal's width (piped output
+	// stays whole, one line per fixture).
+	var table [][3]string
+	table = append(table, [3]string{"TRIGGER", "SYSTEM", "DESCRIPTION"})
 	for _, c := range webhook.Categories {
 		if len(byCategory[c]) == 0 {
 			continue
 		}
-		fmt.Fprintf(tw, "\t\t\n%s\t\t\n", strings.ToUpper(c))
+		table = append(table, [3]string{}, [3]string{strings.ToUpper(c)})
 		for _, r := range byCategory[c] {
 			sys := r.System
 			if r.Variant != "" {
@@ -89,17 +92,85 @@ func runFixturesList(e *env, asJSON bool) error {
 			if r.Default && r.shared {
 				sys += " (default)"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Trigger, sys, r.Description)
+			table = append(table, [3]string{r.Trigger, sys, r.Description})
 			if len(r.Kinds) > 0 {
-				fmt.Fprintf(tw, "\t\t  --variant %s\n", strings.Join(r.Kinds, ", "))
+				table = append(table, [3]string{"", "", "  --variant " + strings.Join(r.Kinds, ", ")})
 			}
 		}
 	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	fmt.Fprintln(e.p.Out, "\nlegacy: Dashboard → Settings → Legacy Webhooks; v2: Settings → Webhooks. Where both have a trigger, v2 is the default (--legacy for the other).")
+	writeColumns(e.p.Out, table, e.p.Width)
+	fmt.Fprintln(e.p.Out, wrap("\nlegacy: Dashboard → Settings → Legacy Webhooks; v2: Settings → Webhooks. Where both have a trigger, v2 is the default (--legacy for the other).", termCells(e.p.Width), ""))
 	return nil
+}
+
+// termCells is the terminal's width, 0 when there is none.
+func termCells(w func() int) int {
+	if w == nil {
+		return 0
+	}
+	return w()
+}
+
+// writeColumns writes rows as three left-aligned columns two spaces apart. On a terminal
+// (width not nil) the last column is wrapped at words to fit; when it would be narrower than
+// 24 cells, it goes on lines of its own below, indented.
+func writeColumns(w io.Writer, rows [][3]string, width func() int) {
+	var w0, w1 int
+	for _, r := range rows {
+		if r[1] != "" || r[2] != "" { // a category heading does not widen the first column
+			w0 = max(w0, utf8.RuneCountInString(r[0]))
+		}
+		w1 = max(w1, utf8.RuneCountInString(r[1]))
+	}
+	cells := termCells(width)
+	indent := w0 + 2 + w1 + 2
+	below := cells > 0 && cells-indent < 24
+	for _, r := range rows {
+		if r[1] == "" && r[2] == "" {
+			fmt.Fprintln(w, r[0])
+			continue
+		}
+		head := fmt.Sprintf("%-*s  %-*s  ", w0, r[0], w1, r[1])
+		switch {
+		case below && r[0] == "" && r[1] == "":
+			fmt.Fprintln(w, wrap(r[2], cells, "    "))
+		case below:
+			fmt.Fprintln(w, strings.TrimRight(head, " "))
+			fmt.Fprintln(w, wrap(r[2], cells, "    "))
+		case cells > 0:
+			pad := strings.Repeat(" ", indent)
+			fmt.Fprintln(w, head+strings.TrimPrefix(wrap(r[2], cells, pad), pad))
+		default:
+			fmt.Fprintln(w, head+r[2])
+		}
+	}
+}
+
+// wrap breaks text at spaces into lines of at most cells cells, each starting with prefix;
+// a word longer than a line stays whole. cells 0: one line.
+func wrap(text string, cells int, prefix string) string {
+	if cells <= 0 {
+		return prefix + text
+	}
+	var b strings.Builder
+	for i, para := range strings.Split(text, "\n") {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		line := prefix
+		for _, word := range strings.Fields(para) {
+			if line != prefix && utf8.RuneCountInString(line)+1+utf8.RuneCountInString(word) > cells {
+				b.WriteString(line + "\n")
+				line = prefix
+			}
+			if line != prefix {
+				line += " "
+			}
+			line += word
+		}
+		b.WriteString(line)
+	}
+	return b.String()
 }
 
 // kindsOf lists the message kinds of a default fixture (none for a variant).

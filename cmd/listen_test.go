@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/comethook/comethook/internal/render"
 )
@@ -50,5 +51,28 @@ func TestListenPortHeldByAnotherProgram(t *testing.T) {
 	want := fmt.Sprintf("error: port %d is already in use on 127.0.0.1:%d\nhint: another program is using it: stop it, or pass --port N, or --port 0 for a free one\n", port, port)
 	if code != ExitFail || !strings.Contains(stderr, want) {
 		t.Errorf("exit %d, stderr:\n%s\nwant %q", code, stderr, want)
+	}
+}
+
+// On a terminal, comethook fixtures fits its width: descriptions wrap at words under their
+// column (or below the name when the column would be too narrow); piped, it stays whole.
+func TestFixturesFitTheTerminal(t *testing.T) {
+	for _, cells := range []int{60, 80, 120} {
+		code, stdout, _ := runTest(t, true, map[string]string{"COLUMNS": strconv.Itoa(cells)}, "", "fixtures", "--color", "never")
+		if code != 0 {
+			t.Fatalf("%d cells: exit %d", cells, code)
+		}
+		for _, l := range strings.Split(stdout, "\n") {
+			if n := utf8.RuneCountInString(l); n > cells {
+				t.Errorf("%d cells: a line of %d: %q", cells, n, l)
+			}
+		}
+		if !strings.Contains(strings.Join(strings.Fields(stdout), " "), "A message is in flight: the answer is injected into its metadata or drops it") {
+			t.Errorf("%d cells: the before_message description is not all there:\n%s", cells, stdout)
+		}
+	}
+	_, piped, _ := runTest(t, false, map[string]string{"COLUMNS": "60"}, "", "fixtures")
+	if !strings.Contains(piped, "A message is in flight: the answer is injected into its metadata or drops it\n") {
+		t.Errorf("piped output was wrapped:\n%s", piped)
 	}
 }

@@ -9,9 +9,11 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -151,6 +153,7 @@ listen also serves a web inspector on http://127.0.0.1:4041.`,
 			errColor, _ := render.UseColor(colorMode, e.streams.ErrTTY, e.getenv)
 			e.p = render.NewPrinter(e.streams, outColor, errColor)
 			e.p.Verbose = verbose
+			e.p.Width, e.p.ErrWidth = e.termWidth(e.streams.OutTTY, e.streams.Out), e.termWidth(e.streams.ErrTTY, e.streams.ErrOut)
 			return nil
 		},
 	}
@@ -301,4 +304,30 @@ func plainFlagError(err error) error {
 		}
 	}
 	return err
+}
+
+// termWidth is how wide the terminal behind a stream is, asked each time (it can be resized):
+// the terminal's own answer, else $COLUMNS; nil for a stream that is not a terminal, whose
+// lines are never cut.
+func (e *env) termWidth(tty bool, w io.Writer) func() int {
+	if !tty {
+		return nil
+	}
+	columns := func() int {
+		n, err := strconv.Atoi(e.getenv("COLUMNS"))
+		if err != nil || n < 0 {
+			return 0
+		}
+		return n
+	}
+	f, ok := w.(*os.File)
+	if !ok {
+		return columns
+	}
+	return func() int {
+		if cells, _, err := term.GetSize(f.Fd()); err == nil && cells > 0 {
+			return cells
+		}
+		return columns()
+	}
 }

@@ -52,8 +52,16 @@ func (p *Printer) Banner(b Banner) {
 		MarginLeft(2).
 		Render(strings.Join(lines, "\n"))
 	// p.Err is a colorprofile writer set from our colour decision: lipgloss.Fprintln would
-	// detect again from the environment and disagree with --color.
-	fmt.Fprintln(p.Err, box)
+	// detect again from the environment and disagree with --color. A terminal narrower than
+	// the box gets the lines without it: a box whose sides wrap falls apart, and the URLs
+	// must stay whole to be copied.
+	if cells := width(p.ErrWidth); cells > 0 && lipgloss.Width(box) > cells {
+		for _, l := range lines {
+			fmt.Fprintf(p.Err, "  %s\n", l)
+		}
+	} else {
+		fmt.Fprintln(p.Err, box)
+	}
 	if b.Capture != "" {
 		fmt.Fprintf(p.Err, "  %s\n", st.faint.Sprint("Capturing to "+b.Capture+" (comethook events, comethook replay)"))
 	}

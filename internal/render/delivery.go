@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/comethook/comethook/internal/receiver"
 	"github.com/comethook/comethook/simulate"
 )
@@ -20,7 +22,12 @@ func (p *Printer) Delivery(d *receiver.Delivery) {
 	if d.DuplicateOf > 0 {
 		badge = st.yellow.Sprintf("↻ duplicate of #%d", d.DuplicateOf) + "  "
 	}
-	fmt.Fprintf(w, "%s  → %s  %s%s\n", stamp, p.deliveryWords(d), badge, seq)
+	// On a terminal each line fits its width: the words are cut with "…", the time, the
+	// trigger, the outcome and #N stay whole.
+	cells := width(p.Width)
+	fixed := ansi.StringWidth(stamp) + len("  → ") + 2 + ansi.StringWidth(badge) + ansi.StringWidth(seq)
+	words, keep := p.deliveryWords(d, max(cells-fixed, 1))
+	fmt.Fprintf(w, "%s  → %s  %s%s\n", stamp, fit(words, cells-fixed, keep), badge, seq)
 	if p.Verbose {
 		for _, h := range headerLines(d.Header) {
 			fmt.Fprintf(w, "    %s\n", st.faint.Sprint(h))
@@ -31,7 +38,9 @@ func (p *Printer) Delivery(d *receiver.Delivery) {
 			fmt.Fprintln(w, indent(Clean(Shorten(string(d.Body), 4000), true), "    "))
 		}
 	}
-	fmt.Fprintf(w, "%s  ← %s  %s\n", stamp, p.answerWords(d), seq)
+	answer, keep := p.answerWords(d)
+	fixed = ansi.StringWidth(stamp) + len("  ← ") + 2 + ansi.StringWidth(seq)
+	fmt.Fprintf(w, "%s  ← %s  %s\n", stamp, fit(answer, cells-fixed, keep), seq)
 	if p.Verbose && len(d.Response.Body) > 0 {
 		if pretty, ok := st.prettyJSON(d.Response.Body); ok {
 			fmt.Fprintln(w, indent(pretty, "    "))
@@ -50,13 +59,18 @@ func (p *Printer) Delivery(d *receiver.Delivery) {
 }
 
 // deliveryWords describes what arrived: the event's words, or the request when it
-// carried no usable payload.
-func (p *Printer) deliveryWords(d *receiver.Delivery) string {
+// carried no usable payload; keep is the width of its first word (the trigger, or the
+// method), which a narrow terminal must not cut.
+func (p *Printer) deliveryWords(d *receiver.Delivery, cells int) (words string, keep int) {
 	st := p.st
-	var words string
 	if d.Event != nil {
-		words = st.summaryWords(d.Event, d.Summary())
+		if cells > 0 && width(p.Width) == 0 {
+			cells = 0 // no terminal: whole
+		}
+		words = st.summaryFit(d.Event, d.Summary(), cells)
+		keep = ansi.StringWidth(Clean(orDash(d.Event.Trigger), false))
 	} else {
+		keep = ansi.StringWidth(Clean(d.Method, false))
 		words = st.bold.Sprint(Clean(d.Method, false))
 		switch {
 		case d.Body == nil && d.Outcome == simulate.Rejected:
@@ -75,7 +89,7 @@ func (p *Printer) deliveryWords(d *receiver.Delivery) string {
 		}
 		words += "  " + st.faint.Sprint(Clean(Shorten(path, textWidth), false))
 	}
-	return words
+	return words, keep
 }
 
 // refusal says in a few words why comethook refused a request with status.
@@ -95,10 +109,12 @@ func refusal(status int) string {
 	return strings.ToLower(http.StatusText(status))
 }
 
-// answerWords describes the answer: status, outcome, what it means, time.
-func (p *Printer) answerWords(d *receiver.Delivery) string {
+// answerWords describes the answer: status, outcome, what it means, time; keep is the width
+// of the status and outcome, which a narrow terminal must not cut.
+func (p *Printer) answerWords(d *receiver.Delivery) (string, int) {
 	st, r := p.st, d.Response
 	parts := []string{st.statusWord(r.Status) + " " + st.outcomeWord(d.Outcome)}
+	keep := ansi.StringWidth(parts[0])
 	switch {
 	case d.Error != "":
 		parts = append(parts, Clean(d.Error, false))
@@ -112,5 +128,5 @@ func (p *Printer) answerWords(d *receiver.Delivery) string {
 		parts = append(parts, st.faint.Sprint("from your app"))
 	}
 	parts = append(parts, st.faint.Sprint(Millis(r.Duration)))
-	return strings.Join(parts, "  ")
+	return strings.Join(parts, "  "), keep
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/comethook/comethook/internal/webhook"
 	"github.com/comethook/comethook/simulate"
 )
@@ -20,28 +22,64 @@ func (st styles) eventWords(e *webhook.Event) string {
 
 // summaryWords is eventWords for a summary already worked out.
 func (st styles) summaryWords(e *webhook.Event, s webhook.Summary) string {
-	parts := []string{st.bold.Sprint(Clean(orDash(e.Trigger), false))}
-	if e.Webhook != "" {
-		parts = append(parts, st.faint.Sprint(Clean(e.Webhook, false)))
-	}
-	switch {
-	case s.From != "" && s.To != "":
-		parts = append(parts, Clean(s.From, false)+" → "+Clean(s.To, false))
-	case s.From != "":
-		parts = append(parts, Clean(s.From, false))
-	case s.To != "":
-		parts = append(parts, Clean(s.To, false))
-	}
-	if s.Gist != "" {
-		parts = append(parts, Clean(Shorten(s.Gist, textWidth), false))
-	}
+	return st.summaryFit(e, s, 0)
+}
+
+// summaryFit is summaryWords in at most cells terminal cells (0: no bound), giving up what
+// matters least first: the message text is shortened (to 12 cells at least), then the
+// webhook id left out, then, for a message with text, the gist (its id), then the text
+// shortened further; what is still too wide is cut at the end by the caller.
+func (st styles) summaryFit(e *webhook.Event, s webhook.Summary, cells int) string {
+	text := ""
 	if s.Text != "" {
-		parts = append(parts, `"`+Shorten(Clean(s.Text, false), textWidth)+`"`)
+		text = Shorten(Clean(s.Text, false), textWidth)
 	}
-	if s.By != "" {
-		parts = append(parts, "by "+Clean(s.By, false))
+	join := func(webhookID, gist bool, text string) string {
+		parts := []string{st.bold.Sprint(Clean(orDash(e.Trigger), false))}
+		if webhookID && e.Webhook != "" {
+			parts = append(parts, st.faint.Sprint(Clean(e.Webhook, false)))
+		}
+		switch {
+		case s.From != "" && s.To != "":
+			parts = append(parts, Clean(s.From, false)+" → "+Clean(s.To, false))
+		case s.From != "":
+			parts = append(parts, Clean(s.From, false))
+		case s.To != "":
+			parts = append(parts, Clean(s.To, false))
+		}
+		if s.Gist != "" && (gist || text == "") {
+			parts = append(parts, Clean(Shorten(s.Gist, textWidth), false))
+		}
+		if text != "" {
+			parts = append(parts, `"`+text+`"`)
+		}
+		if s.By != "" {
+			parts = append(parts, "by "+Clean(s.By, false))
+		}
+		return strings.Join(parts, "  ")
 	}
-	return strings.Join(parts, "  ")
+	words := join(true, true, text)
+	if cells <= 0 || ansi.StringWidth(words) <= cells {
+		return words
+	}
+	// shorten cuts the text so that the words fit, down to floor cells of text.
+	shorten := func(webhookID, gist bool, floor int) (string, bool) {
+		over := ansi.StringWidth(join(webhookID, gist, text)) - cells
+		keep := max(ansi.StringWidth(text)-over, floor)
+		t := text
+		if text != "" {
+			t = ansi.Truncate(text, keep, "…")
+		}
+		w := join(webhookID, gist, t)
+		return w, ansi.StringWidth(w) <= cells
+	}
+	for _, try := range []struct{ webhookID, gist bool }{{true, true}, {false, true}, {false, false}} {
+		if w, ok := shorten(try.webhookID, try.gist, 12); ok {
+			return w
+		}
+	}
+	w, _ := shorten(false, false, 4)
+	return w
 }
 
 func orDash(s string) string {

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/fatih/color"
 )
 
@@ -63,8 +64,11 @@ type Printer struct {
 	RawErr         io.Writer // stderr, unprocessed: for text already styled by a copy of p
 	OutTTY, ErrTTY bool
 	Verbose        bool
-	st             styles // for Out
-	est            styles // for Err
+	// Width and ErrWidth give the terminal's width in cells for stdout and stderr, asked at
+	// each use (a terminal can be resized); nil, or 0, for a pipe or a file: nothing is cut.
+	Width, ErrWidth func() int
+	st              styles // for Out
+	est             styles // for Err
 }
 
 // NewPrinter wraps the streams with the colour decisions for stdout and stderr.
@@ -162,6 +166,24 @@ func (p *Printer) Note(msg string) {
 // Say prints conversation on stderr.
 func (p *Printer) Say(format string, a ...any) {
 	fmt.Fprintf(p.Err, format+"\n", a...)
+}
+
+// width is w's answer, 0 when there is none.
+func width(w func() int) int {
+	if w == nil {
+		return 0
+	}
+	return w()
+}
+
+// fit cuts s (styled text) to at most cells terminal cells, ending it with "…", but never to
+// fewer than keep cells: what must stay whole stays, even if the line then wraps. cells 0
+// means no bound.
+func fit(s string, cells, keep int) string {
+	if cells <= 0 {
+		return s
+	}
+	return ansi.Truncate(s, max(cells, keep), "…")
 }
 
 // indent prefixes every line of s.
