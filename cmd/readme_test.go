@@ -9,10 +9,10 @@ import (
 	"github.com/comethook/comethook/internal/webhook"
 )
 
-// The README's catalogue table is written from `comethook fixtures --json`; this keeps it
+// The guide's catalogue table is written from `comethook fixtures --json`; this keeps it
 // from drifting: every bundled trigger is listed with its dedup key.
 func TestReadmeListsTheCatalogue(t *testing.T) {
-	b, err := os.ReadFile("../README.md")
+	b, err := os.ReadFile("../docs/guide.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,12 +30,12 @@ func TestReadmeListsTheCatalogue(t *testing.T) {
 			}
 		}
 		if row == "" {
-			t.Errorf("README has no catalogue row for %s (%s)", k.Trigger, k.System)
+			t.Errorf("docs/guide.md has no catalogue row for %s (%s)", k.Trigger, k.System)
 			continue
 		}
 		for _, p := range tr.Dedup {
 			if !strings.Contains(row, "`"+p+"`") {
-				t.Errorf("README row for %s lacks dedup path %s: %s", k.Trigger, p, row)
+				t.Errorf("docs/guide.md row for %s lacks dedup path %s: %s", k.Trigger, p, row)
 			}
 		}
 	}

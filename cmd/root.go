@@ -331,3 +331,13 @@ func (e *env) termWidth(tty bool, w io.Writer) func() int {
 		return columns()
 	}
 }
+
+// Root is the command tree as users see it, for generating the reference (docs/cli, the man
+// pages): nothing runs, and no environment leaks into the defaults it shows.
+func Root() *cobra.Command {
+	e := &env{build: Build{Version: "dev"}}
+	e.defaults()
+	root := newRootCmd(e)
+	root.DisableAutoGenTag = true // no date in the files: they are compared in a test
+	return root
+}
