@@ -1,6 +1,7 @@
 package inspect
 
 import (
+	"encoding/json"
 	"sort"
 	"sync"
 
@@ -18,19 +19,26 @@ type store struct {
 	keepFull int                       // whole records kept
 	rows     []row                     // ascending seq: a window sliding along buf
 	buf      []row                     // rows' backing array, whole
-	full     map[int64]receiver.Record // the newest keepFull records
+	full     map[int64]receiver.Record // the newest keepFull records, within maxFullBytes
 	order    []int64                   // seqs in full, oldest first
+	fullSize int                       // about how many bytes the records in full hold
 	triggers map[string]int            // trigger → rows kept
 }
 
 func (st *store) add(r receiver.Record, w row) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if _, ok := st.full[r.Seq]; !ok {
+	if old, ok := st.full[r.Seq]; ok {
+		st.fullSize -= recordSize(old)
+	} else {
 		st.order = append(st.order, r.Seq)
 	}
 	st.full[r.Seq] = r
-	for len(st.order) > st.keepFull {
+	st.fullSize += recordSize(r)
+	// Big deliveries make room sooner: 500 records of 60 KB would be 30 MB, and more to the
+	// collector. The newest is always kept.
+	for len(st.order) > st.keepFull || st.fullSize > maxFullBytes && len(st.order) > 1 {
+		st.fullSize -= recordSize(st.full[st.order[0]])
 		delete(st.full, st.order[0])
 		st.order = st.order[1:]
 	}
@@ -63,6 +71,30 @@ func (st *store) add(r receiver.Record, w row) {
 		st.rows[0] = row{} // its strings can go
 		st.rows = st.rows[1:]
 	}
+}
+
+// maxFullBytes bounds the whole records held in memory; the others are read back from the
+// capture when opened.
+const maxFullBytes = 8 << 20
+
+// recordSize is about how many bytes a record holds: its payload, body and answer.
+func recordSize(r receiver.Record) int {
+	n := len(r.Payload) + 512
+	if r.Body != nil {
+		n += len(*r.Body)
+	}
+	if r.BodyBase64 != nil {
+		n += len(*r.BodyBase64)
+	}
+	if raw, ok := r.Response.Body.(json.RawMessage); ok {
+		n += len(raw)
+	} else if s, ok := r.Response.Body.(string); ok {
+		n += len(s)
+	}
+	for k, v := range r.Headers {
+		n += len(k) + len(v)
+	}
+	return n
 }
 
 func (st *store) forget(trigger string) {

@@ -1,8 +1,10 @@
 package inspect
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/comethook/comethook/internal/receiver"
@@ -55,5 +57,32 @@ func BenchmarkStoreAdd(b *testing.B) {
 	for b.Loop() {
 		seq++
 		st.add(receiver.Record{Seq: seq, Trigger: "message_sent"}, row{Seq: seq, Trigger: "message_sent", Text: "hello"})
+	}
+}
+
+// Big deliveries are held whole within maxFullBytes, newest first; a single one bigger than
+// the bound is still held (the newest always is).
+func TestStoreBoundsWholeRecordsByBytes(t *testing.T) {
+	st := store{keep: 1000, keepFull: 500, full: map[int64]receiver.Record{}, triggers: map[string]int{}}
+	payload := json.RawMessage(`"` + strings.Repeat("x", 100<<10) + `"`)
+	for seq := int64(1); seq <= 200; seq++ {
+		st.add(receiver.Record{Seq: seq, Payload: payload}, row{Seq: seq})
+	}
+	if st.fullSize > maxFullBytes {
+		t.Errorf("whole records hold %d bytes, want at most %d", st.fullSize, maxFullBytes)
+	}
+	if _, ok := st.get(200); !ok {
+		t.Error("the newest record is not held")
+	}
+	if _, ok := st.get(1); ok {
+		t.Error("the oldest of 200 100-KB records is still held whole")
+	}
+	if n := len(st.full); n < 50 || n > 90 {
+		t.Errorf("%d records held whole, want about 80 (8 MiB of 100 KB)", n)
+	}
+	huge := json.RawMessage(`"` + strings.Repeat("y", 2*maxFullBytes) + `"`)
+	st.add(receiver.Record{Seq: 201, Payload: huge}, row{Seq: 201})
+	if _, ok := st.get(201); !ok || len(st.full) != 1 {
+		t.Errorf("a record over the bound: held %v, %d in all; want it alone", ok, len(st.full))
 	}
 }
