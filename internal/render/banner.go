@@ -63,10 +63,10 @@ func (p *Printer) Banner(b Banner) {
 		fmt.Fprintln(p.Err, box)
 	}
 	if b.Capture != "" {
-		fmt.Fprintf(p.Err, "  %s\n", st.faint.Sprint("Capturing to "+b.Capture+" (comethook events, comethook replay)"))
+		fmt.Fprintf(p.Err, "  %s\n", st.faint.Sprint(wrapWords("Capturing to "+b.Capture+" (comethook events, comethook replay)", width(p.ErrWidth), 2, "")))
 	}
 	for _, n := range b.Notes {
-		fmt.Fprintf(p.Err, "  %s\n", n)
+		fmt.Fprintf(p.Err, "  %s\n", wrapWords(n, width(p.ErrWidth), 2, ""))
 	}
 	fmt.Fprintf(p.Err, "  %s Ctrl-C to stop.\n", st.green.Sprint("Ready."))
 }

@@ -97,3 +97,29 @@ func TestBannerNarrow(t *testing.T) {
 		t.Errorf("120 cells: want the box:\n%s", errOut)
 	}
 }
+
+// stderr's sentences wrap at spaces to the terminal, under their label, and never inside a
+// path or a URL; on a pipe they stay on one line.
+func TestMessagesWrapAtWords(t *testing.T) {
+	path := "/home/dev/.cache/comethook/listen-20261130-101010-4242.jsonl"
+	p, _, errOut := testPrinter(false)
+	p.ErrWidth = func() int { return 60 }
+	p.Warn("capture: this run's capture reached half of --capture-max 100MiB; its older deliveries are in " + path)
+	got := errOut.String()
+	for _, l := range strings.Split(strings.TrimSuffix(got, "\n"), "\n") {
+		if ansi.StringWidth(l) > 60 && !strings.Contains(l, path) {
+			t.Errorf("a line of %d cells: %q", ansi.StringWidth(l), l)
+		}
+		if l != strings.TrimLeft(l, " ") && !strings.HasPrefix(l, "         ") {
+			t.Errorf("a continuation line not under the text: %q", l)
+		}
+	}
+	if !strings.Contains(got, path) || !strings.HasPrefix(got, "warning: capture:") {
+		t.Errorf("the path was broken, or the label lost:\n%s", got)
+	}
+	p, _, errOut = testPrinter(false)
+	p.Warn("a long sentence that would wrap on a terminal " + path)
+	if strings.Count(errOut.String(), "\n") != 1 {
+		t.Errorf("piped: %q, want one line", errOut.String())
+	}
+}

@@ -145,27 +145,69 @@ func (p *Printer) WithOutErr(out, errw io.Writer) *Printer {
 // quote what the user or a server gave (a path, a URL, an error from ngrok), so their text
 // is cleaned of escape sequences even when the stream keeps colour.
 func (p *Printer) Errorf(msg string, hints ...string) {
-	fmt.Fprintf(p.Err, "%s %s\n", p.est.red.Sprint("error:"), Clean(msg, true))
+	fmt.Fprintf(p.Err, "%s %s\n", p.est.red.Sprint("error:"), p.wrapErr(Clean(msg, true), len("error: ")))
 	for _, h := range hints {
 		if h != "" {
-			fmt.Fprintf(p.Err, "%s %s\n", p.est.faint.Sprint("hint:"), Clean(h, true))
+			fmt.Fprintf(p.Err, "%s %s\n", p.est.faint.Sprint("hint:"), p.wrapErr(Clean(h, true), len("hint: ")))
 		}
 	}
 }
 
 // Warn prints "warning: ..." on stderr, cleaned like Errorf.
 func (p *Printer) Warn(msg string) {
-	fmt.Fprintf(p.Err, "%s %s\n", p.est.yellow.Sprint("warning:"), Clean(msg, true))
+	fmt.Fprintf(p.Err, "%s %s\n", p.est.yellow.Sprint("warning:"), p.wrapErr(Clean(msg, true), len("warning: ")))
 }
 
 // Note prints a faint remark on stderr, cleaned like Errorf.
 func (p *Printer) Note(msg string) {
-	fmt.Fprintf(p.Err, "%s\n", p.est.faint.Sprint(Clean(msg, true)))
+	fmt.Fprintf(p.Err, "%s\n", p.est.faint.Sprint(p.wrapErr(Clean(msg, true), 0)))
 }
 
 // Say prints conversation on stderr.
 func (p *Printer) Say(format string, a ...any) {
-	fmt.Fprintf(p.Err, format+"\n", a...)
+	fmt.Fprintf(p.Err, "%s\n", p.wrapErr(fmt.Sprintf(format, a...), 0))
+}
+
+// wrapErr breaks plain text at spaces to fit stderr's terminal, continuation lines indented
+// by indent cells (under the text, past "warning: "); at hyphens and slashes never, so that
+// a path or a URL stays whole to be copied. Not on a pipe.
+func (p *Printer) wrapErr(text string, indent int) string {
+	return wrapWords(text, width(p.ErrWidth), indent, "")
+}
+
+// wrapWords breaks text at spaces into lines of at most cells cells; the first line has
+// first cells fewer (a label before it), the others are indented by first spaces and start
+// with prefix. A word longer than a line stays whole. cells 0: unchanged.
+func wrapWords(text string, cells, first int, prefix string) string {
+	if cells <= 0 || ansi.StringWidth(text)+first <= cells {
+		return text
+	}
+	pad := strings.Repeat(" ", first) + prefix
+	var b strings.Builder
+	for i, para := range strings.Split(text, "\n") {
+		if i > 0 {
+			b.WriteString("\n" + pad)
+		}
+		used := first
+		if i > 0 {
+			used = ansi.StringWidth(pad)
+		}
+		start := used
+		for _, word := range strings.Fields(para) {
+			w := ansi.StringWidth(word)
+			if used > start && used+1+w > cells {
+				b.WriteString("\n" + pad)
+				used = ansi.StringWidth(pad)
+				start = used
+			} else if used > start {
+				b.WriteByte(' ')
+				used++
+			}
+			b.WriteString(word)
+			used += w
+		}
+	}
+	return b.String()
 }
 
 // width is w's answer, 0 when there is none.
