@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -133,8 +134,10 @@ func runEvents(e *env, o *eventsOptions) error {
 			e.p.RecordRow(r)
 		}
 	}
-	// Records are shown as they are read, or, with --last, the last N kept in a ring: a
-	// capture of any size is read in the memory of N records.
+	// Records are shown as they are read (in seq order again, through a bounded window: the
+	// capture is in the order answers were written), or, with --last, the last N kept in a
+	// ring: a capture of any size is read in bounded memory.
+	inOrder, flush := history.InSeqOrder(func(r receiver.Record) error { show(r); return nil })
 	n := 0
 	var ring []receiver.Record
 	err = history.Stream(file, func(r receiver.Record) error {
@@ -143,7 +146,7 @@ func runEvents(e *env, o *eventsOptions) error {
 		}
 		switch {
 		case o.last == 0:
-			show(r)
+			_ = inOrder(r)
 		case len(ring) < o.last:
 			ring = append(ring, r)
 		default:
@@ -155,13 +158,11 @@ func runEvents(e *env, o *eventsOptions) error {
 	if err != nil {
 		return failErr(err, "")
 	}
+	_ = flush()
 	if o.last > 0 {
-		start := 0
-		if n > o.last {
-			start = n % o.last // the oldest of the ring
-		}
-		for i := range ring {
-			show(ring[(start+i)%len(ring)])
+		slices.SortStableFunc(ring, func(a, b receiver.Record) int { return cmp.Compare(a.Seq, b.Seq) })
+		for _, r := range ring {
+			show(r)
 		}
 		n = len(ring)
 	}

@@ -3,14 +3,19 @@ package cmd
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net"
+	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
+	"github.com/comethook/comethook/internal/history"
+	"github.com/comethook/comethook/internal/receiver"
 	"github.com/comethook/comethook/internal/render"
 )
 
@@ -74,5 +79,40 @@ func TestFixturesFitTheTerminal(t *testing.T) {
 	_, piped, _ := runTest(t, false, map[string]string{"COLUMNS": "60"}, "", "fixtures")
 	if !strings.Contains(piped, "A message is in flight: the answer is injected into its metadata or drops it\n") {
 		t.Errorf("piped output was wrapped:\n%s", piped)
+	}
+}
+
+// events lists deliveries in seq order though the capture holds them in the order their
+// answers were written.
+func TestEventsInSeqOrder(t *testing.T) {
+	capture := filepath.Join(t.TempDir(), "c.jsonl")
+	w, err := history.Create(capture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, seq := range []int64{2, 1, 4, 3} {
+		rec := receiver.Record{Seq: seq, ReceivedAt: "2026-11-30T10:00:00Z", Method: "POST", Path: "/", Trigger: "message_sent",
+			Payload: json.RawMessage(`{"trigger":"message_sent"}`), Response: receiver.RecordResponse{Status: 200}, Outcome: "delivered"}
+		if err := w.Write(rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.Close()
+	for _, args := range [][]string{{"events"}, {"events", "--json"}, {"events", "--last", "3"}} {
+		code, stdout, stderr := runTest(t, false, nil, "", append(args, "--capture", capture)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d\n%s", args, code, stderr)
+		}
+		var seqs []string
+		for _, m := range regexp.MustCompile(`(?m)^(?:#|\{"seq":)(\d+)`).FindAllStringSubmatch(stdout, -1) {
+			seqs = append(seqs, m[1])
+		}
+		want := "1 2 3 4"
+		if args[len(args)-1] == "3" {
+			want = "1 3 4" // the last three captured, in seq order
+		}
+		if got := strings.Join(seqs, " "); got != want {
+			t.Errorf("%v lists %s, want %s", args, got, want)
+		}
 	}
 }

@@ -1,7 +1,6 @@
 package inspect
 
 import (
-	"encoding/json"
 	"sort"
 	"sync"
 
@@ -29,16 +28,16 @@ func (st *store) add(r receiver.Record, w row) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if old, ok := st.full[r.Seq]; ok {
-		st.fullSize -= recordSize(old)
+		st.fullSize -= old.ApproxSize()
 	} else {
 		st.order = append(st.order, r.Seq)
 	}
 	st.full[r.Seq] = r
-	st.fullSize += recordSize(r)
+	st.fullSize += r.ApproxSize()
 	// Big deliveries make room sooner: 500 records of 60 KB would be 30 MB, and more to the
 	// collector. The newest is always kept.
 	for len(st.order) > st.keepFull || st.fullSize > maxFullBytes && len(st.order) > 1 {
-		st.fullSize -= recordSize(st.full[st.order[0]])
+		st.fullSize -= st.full[st.order[0]].ApproxSize()
 		delete(st.full, st.order[0])
 		st.order = st.order[1:]
 	}
@@ -76,26 +75,6 @@ func (st *store) add(r receiver.Record, w row) {
 // maxFullBytes bounds the whole records held in memory; the others are read back from the
 // capture when opened.
 const maxFullBytes = 8 << 20
-
-// recordSize is about how many bytes a record holds: its payload, body and answer.
-func recordSize(r receiver.Record) int {
-	n := len(r.Payload) + 512
-	if r.Body != nil {
-		n += len(*r.Body)
-	}
-	if r.BodyBase64 != nil {
-		n += len(*r.BodyBase64)
-	}
-	if raw, ok := r.Response.Body.(json.RawMessage); ok {
-		n += len(raw)
-	} else if s, ok := r.Response.Body.(string); ok {
-		n += len(s)
-	}
-	for k, v := range r.Headers {
-		n += len(k) + len(v)
-	}
-	return n
-}
 
 func (st *store) forget(trigger string) {
 	if st.triggers[trigger]--; st.triggers[trigger] <= 0 {

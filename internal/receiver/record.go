@@ -127,6 +127,28 @@ func (r *Record) setBody(b []byte, validUTF8 bool) {
 	r.Body = &raw
 }
 
+// ApproxSize is about how many bytes the record holds in memory: its payload, body, answer
+// and headers. Readers that hold records (the inspector, events' reordering) bound it.
+func (r Record) ApproxSize() int {
+	n := len(r.Payload) + 512
+	if r.Body != nil {
+		n += len(*r.Body)
+	}
+	if r.BodyBase64 != nil {
+		n += len(*r.BodyBase64)
+	}
+	switch b := r.Response.Body.(type) {
+	case json.RawMessage:
+		n += len(b)
+	case string:
+		n += len(b)
+	}
+	for k, v := range r.Headers {
+		n += len(k) + len(v)
+	}
+	return n
+}
+
 // RawBody returns the bytes that arrived, from the record.
 func (r Record) RawBody() []byte {
 	if r.BodyBase64 != nil {
