@@ -248,7 +248,11 @@ func runListen(ctx context.Context, e *env, o *listenOptions) error {
 		sinks = append(sinks, save)
 	}
 
-	b := render.Banner{LocalURL: localURL, ForwardTo: cfg.ForwardTo, MockAnswer: mockWords(cfg.Mock)}
+	b := render.Banner{LocalURL: localURL, MockAnswer: mockWords(cfg.Mock)}
+	forwardTo := "" // the whole URL, for the state file: replay reaches the app with it
+	if cfg.Forward != nil {
+		b.ForwardTo, forwardTo = cfg.Forward.Safe(), cfg.Forward.String()
+	}
 	var servers []*http.Server
 	if insLn != nil {
 		ins := newInspector(e, o, cfg, localURL, capture)
@@ -284,7 +288,7 @@ func runListen(ctx context.Context, e *env, o *listenOptions) error {
 	}
 	e.p.Banner(b)
 	forget := writeListenerState(e, listenerState{PID: os.Getpid(), StartedAt: time.Now(), LocalURL: localURL, PublicURL: b.PublicURL,
-		ForwardTo: cfg.ForwardTo, Capture: b.Capture})
+		ForwardTo: forwardTo, Capture: b.Capture})
 	defer forget()
 	if o.readyFile != "" {
 		if err := writeReadyFile(o.readyFile, map[string]any{"localURL": localURL, "publicURL": b.PublicURL,
@@ -430,13 +434,10 @@ func newInspector(e *env, o *listenOptions, cfg receiver.Config, localURL string
 		}
 		timeout := 30 * time.Second
 		if target == inspect.TargetForward {
-			if cfg.ForwardTo == "" {
+			if cfg.Forward == nil {
 				return inspect.ReplayResult{}, errors.New("listen is not forwarding: there is no app to replay to")
 			}
-			var err error
-			if url, err = receiver.ForwardURL(cfg.ForwardTo, rec.Path, rec.Query); err != nil {
-				return inspect.ReplayResult{}, err
-			}
+			url = cfg.Forward.For(rec.Path, rec.Query)
 			if cfg.ForwardTimeout > 0 {
 				timeout = cfg.ForwardTimeout
 			}
@@ -454,7 +455,10 @@ func newInspector(e *env, o *listenOptions, cfg receiver.Config, localURL string
 		return res, nil
 	}
 	// The page shows where listen forwards: never with the password of a user:pass@ URL.
-	opts := inspect.Options{Replay: replay, ForwardTo: render.SafeURL(cfg.ForwardTo)}
+	opts := inspect.Options{Replay: replay}
+	if cfg.Forward != nil {
+		opts.ForwardTo = cfg.Forward.Safe()
+	}
 	if capture != nil { // deliveries no longer held in memory are read back from the capture
 		file := capture.Path()
 		opts.Lookup = func(seq int64) (receiver.Record, bool) {
@@ -578,11 +582,13 @@ func (o *listenOptions) receiverConfig(e *env) (receiver.Config, error) {
 		if o.respond != "" || o.drop || o.status != 200 || o.delay != 0 {
 			return cfg, usageErr(errors.New("--respond, --drop, --status and --delay answer for your app: they cannot be used with --forward-to"), "")
 		}
-		u, err := simulate.ParseTarget(o.forwardTo)
+		u, err := simulate.ParseTarget(o.forwardTo) // 3000/webhooks and the like: a whole URL
+		if err == nil {
+			cfg.Forward, err = receiver.ParseTarget(u)
+		}
 		if err != nil {
 			return cfg, usageErr(fmt.Errorf("--forward-to: %w", err), "")
 		}
-		cfg.ForwardTo = u
 		cfg.Client = e.client(o.insecure, 64)
 	}
 	if o.forwardTimeout < 0 {

@@ -160,11 +160,11 @@ func runReplay(ctx context.Context, e *env, o *replayOptions, args []string) err
 				"'comethook events show "+strconv.FormatInt(rec.Seq, 10)+"' shows what arrived")
 		}
 		if target := cmp.Or(forwardTo, listenerURL); target != "" { // at the path it arrived at
-			u, err := receiver.ForwardURL(target, rec.Path, rec.Query)
+			tg, err := receiver.ParseTarget(target)
 			if err != nil {
-				return failErr(err, "")
+				return failErr(fmt.Errorf("the running listener's URL: %w", err), "")
 			}
-			o.send.to = u
+			o.send.to = tg.For(rec.Path, rec.Query)
 		}
 		trig, _ := webhook.Lookup(rec.Trigger, "")
 		if err := sendPayload(ctx, e, &o.send, trig, raw, fmt.Sprintf("captured delivery #%d", rec.Seq)); err != nil {

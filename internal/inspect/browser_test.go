@@ -220,7 +220,11 @@ func TestBrowser(t *testing.T) {
 	ctx := newBrowser(t)
 
 	s := New(Options{ForwardTo: "http://localhost:3000/webhooks"})
-	l := newListener(t, s, receiver.Config{ForwardTo: fakeApp(t), ForwardTimeout: 5 * time.Second})
+	fwd, err := receiver.ParseTarget(fakeApp(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := newListener(t, s, receiver.Config{Forward: fwd, ForwardTimeout: 5 * time.Second})
 	s.o.Replay = l.replayTo(s)
 	base := serveLoopback(t, s)
 

@@ -47,11 +47,6 @@ func removeHopByHop(h http.Header) {
 // The body is forwarded before it is decoded: decoding only serves the verdict and the
 // record, so it happens after the answer is on its way back, off the latency CometChat sees.
 func (h *Handler) forward(w http.ResponseWriter, r *http.Request, d *Delivery, start time.Time) {
-	if h.fwdErr != "" {
-		err := errors.New(h.fwdErr)
-		h.forwardFailed(w, r, d, start, http.StatusBadGateway, h.fwdErr, simulate.Response{Err: err, Duration: time.Since(start)})
-		return
-	}
 	ctx, done := h.waitContext(r)
 	defer done()
 	if h.c.ForwardTimeout > 0 {
@@ -79,7 +74,7 @@ func (h *Handler) forward(w http.ResponseWriter, r *http.Request, d *Delivery, s
 			}
 			msg = fmt.Sprintf("your app did not answer within %s (--forward-timeout): is it stuck or paused in a debugger? raise --forward-timeout, or set it to 0 to wait for ever", limit)
 		default:
-			msg = simulate.Explain(err, h.c.ForwardTo, h.c.ForwardTimeout)
+			msg = simulate.Explain(err, h.c.Forward.Safe(), h.c.ForwardTimeout)
 		}
 		sr := simulate.Response{Err: err, TimedOut: timedOut, Duration: dur}
 		if resp != nil {
@@ -116,7 +111,7 @@ func (h *Handler) forward(w http.ResponseWriter, r *http.Request, d *Delivery, s
 
 // roundTrip forwards the request and reads the answer, of at most simulate.MaxAnswer bytes.
 func (h *Handler) roundTrip(ctx context.Context, r *http.Request, body []byte) (*http.Response, []byte, error) {
-	u := forwardURL(h.fwd, r.URL)
+	u := forwardURL(h.c.Forward.u, r.URL)
 	out, err := http.NewRequestWithContext(ctx, r.Method, u.String(), bytes.NewReader(body))
 	if err != nil {
 		return nil, nil, err
@@ -207,18 +202,6 @@ func forwardURL(fwd, req *url.URL) url.URL {
 		u.RawQuery = fwd.RawQuery + "&" + req.RawQuery
 	}
 	return u
-}
-
-// ForwardURL is where listen --forward-to sends a delivery that arrived at path?query:
-// replay uses it to reach the app the way the delivery did.
-func ForwardURL(forwardTo, path, query string) (string, error) {
-	fwd, err := url.Parse(forwardTo)
-	if err != nil {
-		return "", err
-	}
-	req := &url.URL{Path: path, RawQuery: query}
-	u := forwardURL(fwd, req)
-	return u.String(), nil
 }
 
 // joinPath appends the request path to the --forward-to path with exactly one slash

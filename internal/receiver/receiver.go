@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"slices"
 	"strconv"
@@ -45,7 +44,7 @@ type Config struct {
 	// cannot hold a connection; 0 = no bound.
 	BodyTimeout time.Duration
 	Mock        Mock
-	ForwardTo   string // full URL; empty = mock mode
+	Forward     *Target // where --forward-to sends deliveries; nil = mock mode
 	// ForwardTimeout bounds the app's answer; 0 waits for ever, for debugger sessions.
 	ForwardTimeout time.Duration
 	// Client forwards; nil means one that follows no redirects, uses no proxy and does not
@@ -133,8 +132,6 @@ type Handler struct {
 	user      [sha256.Size]byte
 	pass      [sha256.Size]byte
 
-	fwd    *url.URL // nil in mock mode
-	fwdErr string   // set when ForwardTo cannot be used
 	client *http.Client
 
 	// The mock answers never change, so their bytes and header values are made once.
@@ -194,16 +191,7 @@ func New(c Config) *Handler {
 		before = c.Mock.Respond
 	}
 	h.mockBefore, h.mockOther = newCanned(before), newCanned(emptyObj)
-	if c.ForwardTo != "" {
-		u, err := url.Parse(c.ForwardTo)
-		switch {
-		case err != nil:
-			h.fwdErr = fmt.Sprintf("--forward-to %q is not a URL: %v", c.ForwardTo, errors.Unwrap(err))
-		case (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
-			h.fwdErr = fmt.Sprintf("--forward-to %q is not an http:// or https:// URL", c.ForwardTo)
-		default:
-			h.fwd = u
-		}
+	if c.Forward != nil {
 		h.client = c.Client
 		if h.client == nil {
 			h.client = defaultClient()
@@ -296,7 +284,7 @@ func (h *Handler) handle(w http.ResponseWriter, r *http.Request, d *Delivery, st
 	} else if mt := mediaType(ct[0]); !strings.EqualFold(mt, "application/json") {
 		d.Warnings = append(d.Warnings, "Content-Type is "+mt+", CometChat sends application/json")
 	}
-	if h.fwd != nil || h.fwdErr != "" {
+	if h.c.Forward != nil {
 		h.forward(w, r, d, start) // decodes once the answer is written
 		return
 	}

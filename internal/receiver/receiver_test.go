@@ -466,7 +466,7 @@ func TestForward(t *testing.T) {
 		_, _ = io.WriteString(w, `{"ok":true}`)
 	})
 	s := &sink{}
-	h := New(Config{ForwardTo: a.URL + "/webhooks?from=comethook", Emit: s.emit, Rules: simulate.DefaultRules()})
+	h := New(Config{Forward: mustTarget(t, a.URL+"/webhooks?from=comethook"), Emit: s.emit, Rules: simulate.DefaultRules()})
 	recv := httptest.NewServer(h)
 	defer recv.Close()
 
@@ -594,7 +594,7 @@ func TestForwardBeforeMessage(t *testing.T) {
 				w.WriteHeader(tt.status)
 				_, _ = io.WriteString(w, tt.answer)
 			})
-			w, s := serve(t, Config{ForwardTo: a.URL}, post("/", beforeMessage))
+			w, s := serve(t, Config{Forward: mustTarget(t, a.URL)}, post("/", beforeMessage))
 			d := s.one(t)
 			if w.Code != tt.status || w.Body.String() != tt.answer {
 				t.Errorf("relayed %d %q", w.Code, w.Body)
@@ -619,7 +619,7 @@ func TestForwardAppDown(t *testing.T) {
 	}
 	addr := l.Addr().String()
 	l.Close()
-	w, s := serve(t, Config{ForwardTo: "http://" + addr + "/hooks"}, post("/", beforeMessage))
+	w, s := serve(t, Config{Forward: mustTarget(t, "http://"+addr+"/hooks")}, post("/", beforeMessage))
 	d := s.one(t)
 	want := "connection refused: is your app running on " + addr + "?"
 	if w.Code != http.StatusBadGateway || w.Header().Get("Content-Type") != "text/plain; charset=utf-8" {
@@ -643,7 +643,7 @@ func TestForwardAppSlow(t *testing.T) {
 		case <-time.After(10 * time.Second):
 		}
 	})
-	w, s := serve(t, Config{ForwardTo: a.URL, ForwardTimeout: 50 * time.Millisecond}, post("/", beforeMessage))
+	w, s := serve(t, Config{Forward: mustTarget(t, a.URL), ForwardTimeout: 50 * time.Millisecond}, post("/", beforeMessage))
 	d := s.one(t)
 	if w.Code != http.StatusGatewayTimeout || strings.Contains(w.Body.String(), a.URL) {
 		t.Errorf("answer %d %q", w.Code, w.Body)
@@ -656,12 +656,33 @@ func TestForwardAppSlow(t *testing.T) {
 	}
 }
 
-func TestForwardBadURL(t *testing.T) {
-	w, s := serve(t, Config{ForwardTo: "localhost:3000"}, post("/", afterMessage))
-	d := s.one(t)
-	if w.Code != http.StatusBadGateway || d.Outcome != simulate.Failed || !strings.Contains(d.Error, "not an http:// or https:// URL") {
-		t.Errorf("answer %d outcome %q error %q", w.Code, d.Outcome, d.Error)
+// A forward target is a whole http(s) URL, checked once, before anything is served; it says
+// where each delivery goes, and shows no password to people.
+func TestTarget(t *testing.T) {
+	for _, bad := range []string{"localhost:3000", "ftp://h/x", "http://", "http://a b/"} {
+		if _, err := ParseTarget(bad); err == nil {
+			t.Errorf("ParseTarget(%q): no error", bad)
+		}
 	}
+	tg := mustTarget(t, "http://dev:s3cret@localhost:3000/hooks?from=comethook")
+	if got := tg.For("/cometchat", "x=1"); got != "http://dev:s3cret@localhost:3000/hooks/cometchat?from=comethook&x=1" {
+		t.Errorf("For = %q", got)
+	}
+	if got := tg.For("/", ""); got != "http://dev:s3cret@localhost:3000/hooks?from=comethook" {
+		t.Errorf("For(/) = %q", got)
+	}
+	if got := tg.Safe(); got != "http://dev:xxxxx@localhost:3000/hooks?from=comethook" {
+		t.Errorf("Safe = %q", got)
+	}
+}
+
+func mustTarget(t testing.TB, raw string) *Target {
+	t.Helper()
+	tg, err := ParseTarget(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tg
 }
 
 // TestEmitAfterAnswer holds Emit until the client has read the whole answer: if Emit ran
@@ -676,7 +697,7 @@ func TestEmitAfterAnswer(t *testing.T) {
 	}{
 		{"mock", Config{}, false, "{}"},
 		{"mock before_message", Config{Mock: Mock{Respond: []byte(`{"x":1}`)}}, false, `{"x":1}`},
-		{"forward", Config{ForwardTo: a.URL}, false, `{"from":"app"}`},
+		{"forward", Config{Forward: mustTarget(t, a.URL)}, false, `{"from":"app"}`},
 		{"rejected", Config{BasicAuth: "a:b"}, true, "Unauthorized\n"},
 	}
 	for _, tt := range tests {
@@ -718,7 +739,7 @@ func TestWait(t *testing.T) {
 		_, _ = io.WriteString(w, "{}")
 	})
 	s := &sink{}
-	h := New(Config{ForwardTo: a.URL, Emit: s.emit})
+	h := New(Config{Forward: mustTarget(t, a.URL), Emit: s.emit})
 	if err := h.Wait(context.Background()); err != nil {
 		t.Fatalf("Wait with nothing in flight: %v", err)
 	}
