@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"bytes"
 	"cmp"
 	"errors"
 	"fmt"
@@ -127,17 +128,23 @@ func runEvents(e *env, o *eventsOptions) error {
 	if err != nil {
 		return err
 	}
-	show := func(r receiver.Record) {
+	// A record's printed form: its JSON line, or its row.
+	var buf bytes.Buffer
+	rowPrinter := e.p.WithOut(&buf)
+	printed := func(r receiver.Record) []byte {
+		buf.Reset()
 		if o.json {
-			_ = render.WriteJSON(e.p.RawOut, r)
+			_ = render.WriteJSON(&buf, r)
 		} else {
-			e.p.RecordRow(r)
+			rowPrinter.RecordRow(r)
 		}
+		return bytes.Clone(buf.Bytes())
 	}
-	// Records are shown as they are read (in seq order again, through a bounded window: the
-	// capture is in the order answers were written), or, with --last, the last N kept in a
-	// ring: a capture of any size is read in bounded memory.
-	inOrder, flush := history.InSeqOrder(func(r receiver.Record) error { show(r); return nil })
+	show := func(r receiver.Record) { e.p.RawOut.Write(printed(r)) }
+	// Records are shown as they are read (in seq order again, through a bounded window of
+	// their printed form: the capture is in the order answers were written), or, with --last,
+	// the last N kept in a ring: a capture of any size is read in bounded memory.
+	inOrder, flush := history.InSeqOrder(func(b []byte) error { _, err := e.p.RawOut.Write(b); return err })
 	n := 0
 	var ring []receiver.Record
 	err = history.Stream(file, func(r receiver.Record) error {
@@ -146,7 +153,7 @@ func runEvents(e *env, o *eventsOptions) error {
 		}
 		switch {
 		case o.last == 0:
-			_ = inOrder(r)
+			_ = inOrder(r.Seq, printed(r))
 		case len(ring) < o.last:
 			ring = append(ring, r)
 		default:

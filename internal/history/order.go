@@ -1,36 +1,34 @@
 package history
 
-import (
-	"container/heap"
-
-	"github.com/comethook/comethook/internal/receiver"
-)
+import "container/heap"
 
 // A capture holds deliveries in the order their answers were written, which under load is
 // not quite seq order: #12 may be answered, and captured, before #11. Readers that list
-// deliveries put them back in seq order through a bounded window.
+// deliveries put them back in seq order through a bounded window of what they print.
 
-// Reorder windows: how many records, and about how many bytes of them, are held to put a
-// capture back in seq order. A delivery answered more than that much later than the ones
-// after it is passed on where it is: a listing stays in bounded memory whatever the file.
+// Reorder windows: how many deliveries, and how many bytes of their printed form, are held to
+// put a capture back in seq order. A delivery answered more than that much later than the ones
+// after it is printed where it is: a listing stays in bounded memory whatever the file.
 const (
 	OrderWindow      = 1024
-	OrderWindowBytes = 16 << 20
+	OrderWindowBytes = 4 << 20
 )
 
-// InSeqOrder returns a function that takes records in file order and hands them to fn in seq
-// order (within the window), and one that hands over what is still held, at the end.
-func InSeqOrder(fn func(receiver.Record) error) (add func(receiver.Record) error, flush func() error) {
+// InSeqOrder returns a function that takes each delivery's printed form (its row, its JSON
+// line) in file order and hands it to fn in seq order, within the window, and one that hands
+// over what is still held, at the end. Holding the printed bytes, not the decoded records,
+// keeps the window's memory what it says.
+func InSeqOrder(fn func([]byte) error) (add func(seq int64, printed []byte) error, flush func() error) {
 	h := &seqHeap{}
 	size := 0
 	pop := func() error {
-		r := heap.Pop(h).(receiver.Record)
-		size -= r.ApproxSize()
-		return fn(r)
+		it := heap.Pop(h).(seqItem)
+		size -= len(it.b)
+		return fn(it.b)
 	}
-	add = func(r receiver.Record) error {
-		heap.Push(h, r)
-		size += r.ApproxSize()
+	add = func(seq int64, printed []byte) error {
+		heap.Push(h, seqItem{seq, printed})
+		size += len(printed)
 		for h.Len() > OrderWindow || size > OrderWindowBytes && h.Len() > 1 {
 			if err := pop(); err != nil {
 				return err
@@ -49,16 +47,21 @@ func InSeqOrder(fn func(receiver.Record) error) (add func(receiver.Record) error
 	return add, flush
 }
 
-type seqHeap []receiver.Record
+type seqItem struct {
+	seq int64
+	b   []byte
+}
+
+type seqHeap []seqItem
 
 func (h seqHeap) Len() int           { return len(h) }
-func (h seqHeap) Less(i, j int) bool { return h[i].Seq < h[j].Seq }
+func (h seqHeap) Less(i, j int) bool { return h[i].seq < h[j].seq }
 func (h seqHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *seqHeap) Push(x any)        { *h = append(*h, x.(receiver.Record)) }
+func (h *seqHeap) Push(x any)        { *h = append(*h, x.(seqItem)) }
 func (h *seqHeap) Pop() any {
 	old := *h
-	r := old[len(old)-1]
-	old[len(old)-1] = receiver.Record{}
+	it := old[len(old)-1]
+	old[len(old)-1] = seqItem{}
 	*h = old[:len(old)-1]
-	return r
+	return it
 }

@@ -1,13 +1,11 @@
 package history
 
 import (
-	"encoding/json"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/comethook/comethook/internal/receiver"
 )
 
 // Records captured a few places out of seq order (answers written out of order) come out
@@ -15,7 +13,8 @@ import (
 // window holds no more than its bound of bytes.
 func TestInSeqOrder(t *testing.T) {
 	var got []int64
-	add, flush := InSeqOrder(func(r receiver.Record) error { got = append(got, r.Seq); return nil })
+	decode := func(b []byte) int64 { n, _ := strconv.ParseInt(string(b), 10, 64); return n }
+	add, flush := InSeqOrder(func(b []byte) error { got = append(got, decode(b)); return nil })
 	var in []int64
 	for seq := int64(1); seq <= 5000; seq++ {
 		in = append(in, seq)
@@ -25,7 +24,7 @@ func TestInSeqOrder(t *testing.T) {
 		rng.Shuffle(8, func(a, b int) { in[i+a], in[i+b] = in[i+b], in[i+a] })
 	}
 	for _, seq := range in {
-		if err := add(receiver.Record{Seq: seq}); err != nil {
+		if err := add(seq, []byte(strconv.FormatInt(seq, 10))); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -36,12 +35,12 @@ func TestInSeqOrder(t *testing.T) {
 		t.Errorf("%d records, sorted %v", len(got), slices.IsSorted(got))
 	}
 
-	// Big records: the window holds about OrderWindowBytes of them, not OrderWindow.
+	// Big ones: the window holds about OrderWindowBytes of them, not OrderWindow.
 	got = nil
-	add, flush = InSeqOrder(func(r receiver.Record) error { got = append(got, r.Seq); return nil })
-	big := json.RawMessage(`"` + strings.Repeat("x", 1<<20) + `"`)
+	add, flush = InSeqOrder(func(b []byte) error { got = append(got, 0); return nil })
+	big := []byte(strings.Repeat("x", 1<<20))
 	for seq := int64(100); seq >= 1; seq-- { // newest first: only the window can sort them
-		add(receiver.Record{Seq: seq, Payload: big})
+		add(seq, big)
 	}
 	if held := 100 - len(got); held > OrderWindowBytes/(1<<20)+1 {
 		t.Errorf("%d 1-MiB records held, want at most %d", held, OrderWindowBytes/(1<<20)+1)
