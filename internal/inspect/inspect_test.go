@@ -306,6 +306,19 @@ func TestVerdictFromFailedRecord(t *testing.T) {
 	if v := verdictOf(&r, e); v == nil || v.Drop || v.Message == nil || v.Injected != nil {
 		t.Errorf("failed, delivering: %+v", v)
 	}
+	// The record's drop field is the fact; the assumptions' words are only read for
+	// captures written before records had it.
+	yes, no := true, false
+	r.Assumptions, r.Drop = []string{"whatever the words"}, &yes
+	if v := verdictOf(&r, e); v == nil || !v.Drop || v.Message != nil {
+		t.Errorf("failed, drop=true: %+v", v)
+	}
+	r.Drop = &no
+	r.Assumptions = []string{"assumed: CometChat drops the message when the endpoint answers non-2xx (--on-error=drop; deliver is the default)"}
+	if v := verdictOf(&r, e); v == nil || v.Drop {
+		t.Errorf("failed, drop=false: %+v, want the field to win over the words", v)
+	}
+	r.Drop = nil
 	// A record read back from a capture file has its answer decoded.
 	r.Outcome, r.Response.Body = "injected", map[string]any{"a": 1.0}
 	if v := verdictOf(&r, e); v == nil || v.Injected["a"] != json.Number("1") {

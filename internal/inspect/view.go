@@ -112,16 +112,19 @@ func verdictOf(r *receiver.Record, e *webhook.Event) *verdict {
 		return nil
 	}
 	v := simulate.Verdict{Outcome: simulate.Outcome(r.Outcome), Assumptions: r.Assumptions}
-	switch v.Outcome {
-	case simulate.Dropped:
+	switch {
+	case r.Drop != nil:
+		v.Drop = *r.Drop
+	case v.Outcome == simulate.Dropped:
 		v.Drop = true
-	case simulate.Failed:
+	case v.Outcome == simulate.Failed: // a capture written before records said "drop"
 		for _, a := range r.Assumptions {
 			if strings.Contains(a, "CometChat drops the message") {
 				v.Drop = true
 			}
 		}
-	case simulate.Injected:
+	}
+	if v.Outcome == simulate.Injected {
 		v.Injected = answerObject(r.Response.Body)
 	}
 	msg, warn := simulate.FinalMessage(e, v)

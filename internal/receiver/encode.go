@@ -60,6 +60,10 @@ func (r Record) AppendLine(buf []byte) ([]byte, error) {
 	}
 	buf = append(buf, '}')
 	buf = appendField(buf, "outcome", r.Outcome)
+	if r.Drop != nil {
+		buf = append(buf, `,"drop":`...)
+		buf = strconv.AppendBool(buf, *r.Drop)
+	}
 	if len(r.Assumptions) > 0 {
 		buf = appendStrings(buf, "assumptions", r.Assumptions)
 	}

@@ -56,6 +56,10 @@ func FuzzAppendLine(f *testing.F) {
 			r.DuplicateOf = &dup
 			r.Error = &warning
 		}
+		if status%3 != 0 {
+			drop := status%3 == 1
+			r.Drop = &drop
+		}
 		got, err := r.AppendLine([]byte("prefix"))
 		if err != nil {
 			t.Fatalf("AppendLine: %v", err)
@@ -111,4 +115,24 @@ func mockDeliveryForBench(b *testing.B) *Delivery {
 		b.Fatal("no delivery")
 	}
 	return got
+}
+
+// A before_message record says whether CometChat drops the message; other triggers' records
+// and refused requests say nothing of it.
+func TestRecordDrop(t *testing.T) {
+	h := New(Config{Rules: simulate.DefaultRules(), Mock: Mock{Drop: true}, Emit: func(d *Delivery) {
+		rec := d.Record()
+		switch {
+		case d.Event != nil && d.Event.Trigger == "before_message":
+			if rec.Drop == nil || !*rec.Drop {
+				t.Errorf("before_message answered do_not_propagate: drop %v, want true", rec.Drop)
+			}
+		case rec.Drop != nil:
+			t.Errorf("%s: drop %v, want none", rec.Trigger, *rec.Drop)
+		}
+	}})
+	for _, body := range []string{beforeMessage, afterMessage} {
+		req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
+		h.ServeHTTP(httptest.NewRecorder(), req)
+	}
 }

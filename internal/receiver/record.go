@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/comethook/comethook/internal/webhook"
 	"github.com/comethook/comethook/simulate"
 )
 
@@ -32,11 +33,15 @@ type Record struct {
 	// BodyBase64 is the raw body, base64, when it is not valid UTF-8: a JSON line must be
 	// (strict parsers refuse anything else), and replay must still send the exact bytes.
 	// Payload then shows the text with U+FFFD in place of the bad bytes.
-	BodyBase64  *string        `json:"bodyBase64,omitempty"`
-	Response    RecordResponse `json:"response"`
-	Outcome     string         `json:"outcome"`
-	Assumptions []string       `json:"assumptions,omitempty"`
-	Warnings    []string       `json:"warnings,omitempty"`
+	BodyBase64 *string        `json:"bodyBase64,omitempty"`
+	Response   RecordResponse `json:"response"`
+	Outcome    string         `json:"outcome"`
+	// Drop says whether CometChat drops the message, for a synchronous trigger
+	// (before_message) whose answer was judged: a fact, so that no reader has to find it
+	// in the assumptions' words. Left out for other triggers and for refused requests.
+	Drop        *bool    `json:"drop,omitempty"`
+	Assumptions []string `json:"assumptions,omitempty"`
+	Warnings    []string `json:"warnings,omitempty"`
 	// DuplicateOf is the seq of an earlier delivery of the same event; null when none.
 	DuplicateOf *int64  `json:"duplicateOf"`
 	Error       *string `json:"error"`
@@ -92,6 +97,10 @@ func (d *Delivery) Record() Record {
 	}
 	if msg := d.Error; msg != "" {
 		rec.Error = &msg
+	}
+	if d.Event != nil && webhook.IsSync(d.Event.Trigger) && d.Outcome != simulate.Rejected {
+		drop := d.Verdict.Drop
+		rec.Drop = &drop
 	}
 	return rec
 }
