@@ -99,16 +99,8 @@ func runFixturesList(e *env, asJSON bool) error {
 		}
 	}
 	writeColumns(e.p.Out, table, e.p.Width)
-	fmt.Fprintln(e.p.Out, wrap("\nlegacy: Dashboard → Settings → Legacy Webhooks; v2: Settings → Webhooks. Where both have a trigger, v2 is the default (--legacy for the other).", termCells(e.p.Width), ""))
+	fmt.Fprintln(e.p.Out, render.WrapWords("\nlegacy: Dashboard → Settings → Legacy Webhooks; v2: Settings → Webhooks. Where both have a trigger, v2 is the default (--legacy for the other).", render.Cells(e.p.Width), 0, ""))
 	return nil
-}
-
-// termCells is the terminal's width, 0 when there is none.
-func termCells(w func() int) int {
-	if w == nil {
-		return 0
-	}
-	return w()
 }
 
 // writeColumns writes rows as three left-aligned columns two spaces apart. On a terminal
@@ -122,7 +114,7 @@ func writeColumns(w io.Writer, rows [][3]string, width func() int) {
 		}
 		w1 = max(w1, utf8.RuneCountInString(r[1]))
 	}
-	cells := termCells(width)
+	cells := render.Cells(width)
 	indent := w0 + 2 + w1 + 2
 	below := cells > 0 && cells-indent < 24
 	for _, r := range rows {
@@ -131,46 +123,21 @@ func writeColumns(w io.Writer, rows [][3]string, width func() int) {
 			continue
 		}
 		head := fmt.Sprintf("%-*s  %-*s  ", w0, r[0], w1, r[1])
+		// The text's own indent (the --variant line's) is kept on every line it wraps to.
+		text := strings.TrimLeft(r[2], " ")
+		lead := strings.Repeat(" ", len(r[2])-len(text))
 		switch {
 		case below && r[0] == "" && r[1] == "":
-			fmt.Fprintln(w, wrap(r[2], cells, "    "))
+			fmt.Fprintln(w, "    "+lead+render.WrapWords(text, cells, 4+len(lead), ""))
 		case below:
 			fmt.Fprintln(w, strings.TrimRight(head, " "))
-			fmt.Fprintln(w, wrap(r[2], cells, "    "))
+			fmt.Fprintln(w, "    "+lead+render.WrapWords(text, cells, 4+len(lead), ""))
 		case cells > 0:
-			pad := strings.Repeat(" ", indent)
-			fmt.Fprintln(w, head+strings.TrimPrefix(wrap(r[2], cells, pad), pad))
+			fmt.Fprintln(w, head+lead+render.WrapWords(text, cells, indent+len(lead), ""))
 		default:
 			fmt.Fprintln(w, head+r[2])
 		}
 	}
-}
-
-// wrap breaks text at spaces into lines of at most cells cells, each starting with prefix;
-// a word longer than a line stays whole. cells 0: one line.
-func wrap(text string, cells int, prefix string) string {
-	if cells <= 0 {
-		return prefix + text
-	}
-	var b strings.Builder
-	for i, para := range strings.Split(text, "\n") {
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		line := prefix
-		for _, word := range strings.Fields(para) {
-			if line != prefix && utf8.RuneCountInString(line)+1+utf8.RuneCountInString(word) > cells {
-				b.WriteString(line + "\n")
-				line = prefix
-			}
-			if line != prefix {
-				line += " "
-			}
-			line += word
-		}
-		b.WriteString(line)
-	}
-	return b.String()
 }
 
 // kindsOf lists the message kinds of a default fixture (none for a variant).

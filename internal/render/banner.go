@@ -55,7 +55,7 @@ func (p *Printer) Banner(b Banner) {
 	// detect again from the environment and disagree with --color. A terminal narrower than
 	// the box gets the lines without it: a box whose sides wrap falls apart, and the URLs
 	// must stay whole to be copied.
-	if cells := width(p.ErrWidth); cells > 0 && lipgloss.Width(box) > cells {
+	if cells := Cells(p.ErrWidth); cells > 0 && lipgloss.Width(box) > cells {
 		for _, l := range lines {
 			fmt.Fprintf(p.Err, "  %s\n", l)
 		}
@@ -63,10 +63,10 @@ func (p *Printer) Banner(b Banner) {
 		fmt.Fprintln(p.Err, box)
 	}
 	if b.Capture != "" {
-		fmt.Fprintf(p.Err, "  %s\n", st.faint.Sprint(wrapWords("Capturing to "+b.Capture+" (comethook events, comethook replay)", width(p.ErrWidth), 2, "")))
+		fmt.Fprintf(p.Err, "  %s\n", st.faint.Sprint(WrapWords("Capturing to "+b.Capture+" (comethook events, comethook replay)", Cells(p.ErrWidth), 2, "")))
 	}
 	for _, n := range b.Notes {
-		fmt.Fprintf(p.Err, "  %s\n", wrapWords(n, width(p.ErrWidth), 2, ""))
+		fmt.Fprintf(p.Err, "  %s\n", WrapWords(n, Cells(p.ErrWidth), 2, ""))
 	}
 	fmt.Fprintf(p.Err, "  %s Ctrl-C to stop.\n", st.green.Sprint("Ready."))
 }

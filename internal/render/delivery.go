@@ -24,7 +24,7 @@ func (p *Printer) Delivery(d *receiver.Delivery) {
 	}
 	// On a terminal each line fits its width: the words are cut with "…", the time, the
 	// trigger, the outcome and #N stay whole.
-	cells := width(p.Width)
+	cells := Cells(p.Width)
 	fixed := ansi.StringWidth(stamp) + len("  → ") + 2 + ansi.StringWidth(badge) + ansi.StringWidth(seq)
 	words, keep := p.deliveryWords(d, max(cells-fixed, 1))
 	fmt.Fprintf(w, "%s  → %s  %s%s\n", stamp, fit(words, cells-fixed, keep), badge, seq)
@@ -64,7 +64,7 @@ func (p *Printer) Delivery(d *receiver.Delivery) {
 func (p *Printer) deliveryWords(d *receiver.Delivery, cells int) (words string, keep int) {
 	st := p.st
 	if d.Event != nil {
-		if cells > 0 && width(p.Width) == 0 {
+		if cells > 0 && Cells(p.Width) == 0 {
 			cells = 0 // no terminal: whole
 		}
 		words = st.summaryFit(d.Event, d.Summary(), cells)

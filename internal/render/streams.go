@@ -172,13 +172,13 @@ func (p *Printer) Say(format string, a ...any) {
 // by indent cells (under the text, past "warning: "); at hyphens and slashes never, so that
 // a path or a URL stays whole to be copied. Not on a pipe.
 func (p *Printer) wrapErr(text string, indent int) string {
-	return wrapWords(text, width(p.ErrWidth), indent, "")
+	return WrapWords(text, Cells(p.ErrWidth), indent, "")
 }
 
-// wrapWords breaks text at spaces into lines of at most cells cells; the first line has
+// WrapWords breaks text at spaces into lines of at most cells cells; the first line has
 // first cells fewer (a label before it), the others are indented by first spaces and start
 // with prefix. A word longer than a line stays whole. cells 0: unchanged.
-func wrapWords(text string, cells, first int, prefix string) string {
+func WrapWords(text string, cells, first int, prefix string) string {
 	if cells <= 0 || ansi.StringWidth(text)+first <= cells {
 		return text
 	}
@@ -210,8 +210,8 @@ func wrapWords(text string, cells, first int, prefix string) string {
 	return b.String()
 }
 
-// width is w's answer, 0 when there is none.
-func width(w func() int) int {
+// Cells is a width function's answer (Printer.Width, ErrWidth), 0 when there is none.
+func Cells(w func() int) int {
 	if w == nil {
 		return 0
 	}
