@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"sync"
@@ -70,7 +71,8 @@ func (j *JSONLines) Close() {
 	<-j.done
 }
 
-// Dropped is how many records were not printed because the reader fell too far behind.
+// Dropped is how many records were not printed: the reader fell too far behind, or stdout
+// could no longer be written. Read it after Close.
 func (j *JSONLines) Dropped() int64 { return j.dropped.Load() }
 
 func (j *JSONLines) run() {
@@ -89,7 +91,10 @@ func (j *JSONLines) run() {
 		j.writing = len(out)
 		j.mu.Unlock()
 		if j.writeErr == nil {
-			_, j.writeErr = j.w.Write(out) // a closed pipe: the rest goes nowhere, quietly
+			_, j.writeErr = j.w.Write(out)
+		}
+		if j.writeErr != nil { // stdout gone (a closed pipe): the rest goes nowhere, counted
+			j.dropped.Add(int64(bytes.Count(out, []byte{'\n'})))
 		}
 		j.mu.Lock()
 		j.writing = 0

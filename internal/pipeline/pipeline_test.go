@@ -195,3 +195,22 @@ func BenchmarkEmit(b *testing.B) {
 	}
 	p.Close()
 }
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, io.ErrClosedPipe }
+
+// Records that could not be written (stdout closed) are counted like those dropped.
+func TestJSONCountsWriteFailures(t *testing.T) {
+	j := NewJSON(failingWriter{}, 0, nil)
+	for seq := int64(10); seq < 15; seq++ {
+		d := delivery(seq)
+		e := &Entry{Delivery: d, Record: d.Record(), Shown: true}
+		e.Line, _ = e.Record.AppendLine(nil)
+		j.Add(e)
+	}
+	j.Close()
+	if got := j.Dropped(); got != 5 {
+		t.Errorf("Dropped = %d after 5 records to a closed stdout, want 5", got)
+	}
+}
