@@ -50,6 +50,13 @@ func newBrowser(t *testing.T) context.Context {
 		// No name but localhost resolves: the page cannot reach anything but loopback.
 		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1"),
 		chromedp.WindowSize(1280, 800),
+		// Chromium adds these two to its own environment as it starts, FC_FONTATIONS from a
+		// worker thread while other threads call getenv: glibc's setenv then moves the
+		// environment, and a getenv reading the old one crashes the browser (SIGSEGV in
+		// getenv, "chrome failed to start"). Seen in CI and in three minidumps in Chromium's
+		// "Crash Reports"; an LD_PRELOAD spy on setenv showed the two calls. Set beforehand,
+		// they are replaced in place and the environment never moves.
+		chromedp.Env("FC_FONTATIONS=1", "DBUS_SESSION_BUS_ADDRESS=disabled:"),
 	)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
