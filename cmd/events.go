@@ -14,7 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/comethook/comethook/internal/history"
-	"github.com/comethook/comethook/internal/receiver"
+	"github.com/comethook/comethook/internal/record"
 	"github.com/comethook/comethook/internal/render"
 	"github.com/comethook/comethook/internal/webhook"
 	"github.com/comethook/comethook/simulate"
@@ -131,7 +131,7 @@ func runEvents(e *env, o *eventsOptions) error {
 	// A record's printed form: its JSON line, or its row.
 	var buf bytes.Buffer
 	rowPrinter := e.p.WithOut(&buf)
-	printed := func(r receiver.Record) []byte {
+	printed := func(r record.Record) []byte {
 		buf.Reset()
 		if o.json {
 			_ = render.WriteJSON(&buf, r)
@@ -140,14 +140,14 @@ func runEvents(e *env, o *eventsOptions) error {
 		}
 		return bytes.Clone(buf.Bytes())
 	}
-	show := func(r receiver.Record) { e.p.RawOut.Write(printed(r)) }
+	show := func(r record.Record) { e.p.RawOut.Write(printed(r)) }
 	// Records are shown as they are read (in seq order again, through a bounded window of
 	// their printed form: the capture is in the order answers were written), or, with --last,
 	// the last N kept in a ring: a capture of any size is read in bounded memory.
 	inOrder, flush := history.InSeqOrder(func(b []byte) error { _, err := e.p.RawOut.Write(b); return err })
 	n := 0
-	var ring []receiver.Record
-	err = history.Stream(file, func(r receiver.Record) error {
+	var ring []record.Record
+	err = history.Stream(file, func(r record.Record) error {
 		if !webhook.Match(o.triggers, r.Trigger) || len(o.outcomes) > 0 && !slices.Contains(o.outcomes, r.Outcome) {
 			return nil
 		}
@@ -167,14 +167,14 @@ func runEvents(e *env, o *eventsOptions) error {
 	}
 	_ = flush()
 	if o.last > 0 {
-		slices.SortStableFunc(ring, func(a, b receiver.Record) int { return cmp.Compare(a.Seq, b.Seq) })
+		slices.SortStableFunc(ring, func(a, b record.Record) int { return cmp.Compare(a.Seq, b.Seq) })
 		for _, r := range ring {
 			show(r)
 		}
 		n = len(ring)
 	}
 	if !o.json {
-		e.p.Note(file + ": " + deliveries(n))
+		e.p.Note(file + ": " + render.Deliveries(n))
 	}
 	return nil
 }
@@ -194,7 +194,7 @@ func completeDelivery(e *env, capture string, args []string, prefix string) ([]c
 	}
 	var ring []cobra.Completion // the newest, in a ring: a capture of any size costs this much
 	n := 0
-	_ = history.Stream(file, func(r receiver.Record) error {
+	_ = history.Stream(file, func(r record.Record) error {
 		num := strconv.FormatInt(r.Seq, 10)
 		if !strings.HasPrefix(num, prefix) {
 			return nil
@@ -220,7 +220,11 @@ func completeDelivery(e *env, capture string, args []string, prefix string) ([]c
 
 // outcomeNames are the outcome words, in the vocabulary's order.
 func outcomeNames() []string {
-	return []string{string(simulate.Delivered), string(simulate.Injected), string(simulate.Dropped), string(simulate.Failed), string(simulate.Rejected)}
+	var names []string
+	for _, o := range simulate.Outcomes() {
+		names = append(names, string(o))
+	}
+	return names
 }
 
 // checkPatterns rejects -t patterns that path.Match cannot use.
@@ -272,16 +276,16 @@ func newEventsShowCmd(e *env) *cobra.Command {
 }
 
 // findRecord reads delivery "N" or "last" from the capture file.
-func findRecord(e *env, capture, which string) (receiver.Record, error) {
+func findRecord(e *env, capture, which string) (record.Record, error) {
 	file, err := captureFile(e, capture)
 	if err != nil {
-		return receiver.Record{}, err
+		return record.Record{}, err
 	}
-	var rec receiver.Record
+	var rec record.Record
 	var warnings []string
 	if which == "last" {
 		found := false
-		err = history.Stream(file, func(r receiver.Record) error { rec, found = r, true; return nil }, e.p.Warn)
+		err = history.Stream(file, func(r record.Record) error { rec, found = r, true; return nil }, e.p.Warn)
 		if err == nil && !found {
 			err = fmt.Errorf("%s has no deliveries yet", file)
 		}

@@ -29,7 +29,7 @@ import (
 	"time"
 
 	"github.com/comethook/comethook/internal/history"
-	"github.com/comethook/comethook/internal/receiver"
+	"github.com/comethook/comethook/internal/record"
 	"github.com/comethook/comethook/internal/render"
 )
 
@@ -194,13 +194,13 @@ func (l *limitedBuffer) Write(p []byte) (int, error) {
 }
 
 // delivery is a realistic captured delivery: a message_sent of a group chat.
-func delivery(seq int64, trigger, text string) receiver.Record {
-	return receiver.Record{
+func delivery(seq int64, trigger, text string) record.Record {
+	return record.Record{
 		Seq: seq, ReceivedAt: "2026-11-27T14:03:07.123456789Z", Method: "POST", Path: "/webhook",
 		Trigger: trigger, Webhook: "wh-local", AppID: "2481230c8b1e8d9f",
 		Headers:  map[string]string{"Authorization": "Basic ****", "Content-Type": "application/json", "User-Agent": "CometChat-Webhooks/2.0"},
 		Payload:  json.RawMessage(`{"trigger":"` + trigger + `","data":{"message":{"id":"41","conversationId":"group_cometchat-guid-1","sender":"cometchat-uid-1","receiverType":"group","receiver":"cometchat-guid-1","category":"message","type":"text","data":{"text":"` + text + `","entities":{"sender":{"entity":{"uid":"cometchat-uid-1","name":"Andrew Joseph","role":"default"},"entityType":"user"},"receiver":{"entity":{"guid":"cometchat-guid-1","name":"Hiking Group","type":"public"},"entityType":"group"}}},"sentAt":1764252187,"updatedAt":1764252187}},"appId":"2481230c8b1e8d9f","region":"us","webhook":"wh-local"}`),
-		Response: receiver.RecordResponse{Status: 200, Body: json.RawMessage(`{"ok":true}`), DurationMs: 0.412, Source: "mock"},
+		Response: record.Response{Status: 200, Body: json.RawMessage(`{"ok":true}`), DurationMs: 0.412, Source: "mock"},
 		Outcome:  "delivered",
 	}
 }

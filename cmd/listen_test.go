@@ -15,8 +15,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/comethook/comethook/internal/history"
-	"github.com/comethook/comethook/internal/receiver"
+	"github.com/comethook/comethook/internal/record"
 	"github.com/comethook/comethook/internal/render"
+	"github.com/comethook/comethook/tunnel"
 )
 
 // ngrok's warnings reach the user, cleaned; its errors and chatter do not.
@@ -24,7 +25,7 @@ func TestNgrokWarningsShown(t *testing.T) {
 	for _, tty := range []bool{false, true} {
 		var errOut bytes.Buffer
 		p := render.NewPrinter(streamsFor(&bytes.Buffer{}, &errOut, "", tty), tty, tty)
-		log := slog.New(warnHandler{p: p}).With("agent", "comethook")
+		log := tunnel.WarnLogger(p.Warn).With("agent", "comethook")
 		log.Info("session established")
 		log.Error("failed to reconnect session", "err", "EOF")
 		log.Warn("agent version deprecated\x1b]0;pwned\x07\x1b[2J", "min_version", "3.0.0")
@@ -37,7 +38,7 @@ func TestNgrokWarningsShown(t *testing.T) {
 		if strings.ContainsAny(strings.ReplaceAll(got, "\x1b[33m", ""), "\x07") || strings.Contains(got, "pwned") || strings.Contains(got, "[2J") {
 			t.Errorf("tty=%v: escape sequences from the server reached the terminal: %q", tty, got)
 		}
-		if slog.New(warnHandler{p: p}).Enabled(context.Background(), slog.LevelError) {
+		if tunnel.WarnLogger(p.Warn).Enabled(context.Background(), slog.LevelError) {
 			t.Error("errors are enabled: they are shown as comethook's own sentences")
 		}
 	}
@@ -91,8 +92,8 @@ func TestEventsInSeqOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, seq := range []int64{2, 1, 4, 3} {
-		rec := receiver.Record{Seq: seq, ReceivedAt: "2026-11-30T10:00:00Z", Method: "POST", Path: "/", Trigger: "message_sent",
-			Payload: json.RawMessage(`{"trigger":"message_sent"}`), Response: receiver.RecordResponse{Status: 200}, Outcome: "delivered"}
+		rec := record.Record{Seq: seq, ReceivedAt: "2026-11-30T10:00:00Z", Method: "POST", Path: "/", Trigger: "message_sent",
+			Payload: json.RawMessage(`{"trigger":"message_sent"}`), Response: record.Response{Status: 200}, Outcome: "delivered"}
 		if err := w.Write(rec); err != nil {
 			t.Fatal(err)
 		}

@@ -35,7 +35,8 @@ import (
 
 	"github.com/comethook/comethook/internal/history"
 	"github.com/comethook/comethook/internal/ngrokfake"
-	"github.com/comethook/comethook/internal/receiver"
+	"github.com/comethook/comethook/internal/pipeline"
+	"github.com/comethook/comethook/internal/record"
 )
 
 // syncBuffer is a bytes.Buffer that listen's goroutines may write while a test reads it.
@@ -69,7 +70,7 @@ type runningListen struct {
 	capture     string // the capture file (with --capture, or found in the capture dir)
 	captureDir  string
 	args        []string
-	summary     *summaryRecord // --json's last line, once records() has read it
+	summary     *pipeline.SummaryRecord // --json's last line, once records() has read it
 }
 
 // startListen runs listen with a free port, a ready file, an inspector on a free port and
@@ -191,9 +192,9 @@ func (l *runningListen) stop() int {
 
 // records parses listen --json output: one record per line, then, once listen has stopped,
 // the summary record (kept in l.summary).
-func (l *runningListen) records() []receiver.Record {
+func (l *runningListen) records() []record.Record {
 	l.t.Helper()
-	var recs []receiver.Record
+	var recs []record.Record
 	sc := bufio.NewScanner(strings.NewReader(l.out.String()))
 	sc.Buffer(nil, 64<<20)
 	for sc.Scan() {
@@ -201,13 +202,13 @@ func (l *runningListen) records() []receiver.Record {
 			l.t.Fatalf("stdout goes on after the summary record: %.300q", sc.Text())
 		}
 		if bytes.HasPrefix(sc.Bytes(), []byte(`{"summary":`)) {
-			l.summary = &summaryRecord{}
+			l.summary = &pipeline.SummaryRecord{}
 			if err := json.Unmarshal(sc.Bytes(), l.summary); err != nil {
 				l.t.Fatalf("summary record: %v\n%.300q", err, sc.Text())
 			}
 			continue
 		}
-		var r receiver.Record
+		var r record.Record
 		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
 			l.t.Fatalf("stdout line is not a JSON record: %v\n%.300q", err, sc.Text())
 		}
@@ -220,13 +221,13 @@ func (l *runningListen) records() []receiver.Record {
 }
 
 // captured reads the capture file whole; history.Scan must have nothing to warn about.
-func (l *runningListen) captured() []receiver.Record {
+func (l *runningListen) captured() []record.Record {
 	l.t.Helper()
 	if l.capture == "" {
 		l.t.Fatalf("no capture file")
 	}
-	var recs []receiver.Record
-	warns, err := history.Scan(l.capture, func(r receiver.Record) error { recs = append(recs, r); return nil })
+	var recs []record.Record
+	warns, err := history.Scan(l.capture, func(r record.Record) error { recs = append(recs, r); return nil })
 	if err != nil || len(warns) > 0 {
 		l.t.Fatalf("capture %s: err %v, warnings %q", l.capture, err, warns)
 	}
@@ -317,9 +318,9 @@ func do(c *http.Client, base string, p post) (int, string) {
 }
 
 // byPath indexes records by path; a path the test used once must be recorded once.
-func byPath(t *testing.T, recs []receiver.Record) map[string]receiver.Record {
+func byPath(t *testing.T, recs []record.Record) map[string]record.Record {
 	t.Helper()
-	m := map[string]receiver.Record{}
+	m := map[string]record.Record{}
 	for _, r := range recs {
 		if _, dup := m[r.Path]; dup {
 			t.Errorf("path %s recorded twice", r.Path)
@@ -344,7 +345,7 @@ type badInput struct {
 	errText  string // a substring of the record's error
 	rawBody  bool   // the record keeps the raw body (payload null)
 	unshown  bool   // never recorded: net/http answers before comethook sees it
-	checkRec func(t *testing.T, r receiver.Record)
+	checkRec func(t *testing.T, r record.Record)
 }
 
 func badInputs() []badInput {
@@ -422,7 +423,7 @@ func TestReliabilityBadInput(t *testing.T) {
 				t.Errorf("--json output holds a raw C0 control character")
 			}
 			capt := byPath(t, l.captured())
-			var recs map[string]receiver.Record
+			var recs map[string]record.Record
 			if mode == "json" {
 				recs = byPath(t, l.records())
 			}
@@ -473,7 +474,7 @@ func TestReliabilityBadInput(t *testing.T) {
 	}
 }
 
-func checkRecord(t *testing.T, tc badInput, r receiver.Record) {
+func checkRecord(t *testing.T, tc badInput, r record.Record) {
 	t.Helper()
 	if r.Response.Status != tc.status {
 		t.Errorf("%s: recorded status %d, want %d", tc.name, r.Response.Status, tc.status)
@@ -727,7 +728,7 @@ func TestReliabilitySlowLoris(t *testing.T) {
 		t.Errorf("after the slow-loris: %d", s)
 	}
 	l.stop()
-	var slow []receiver.Record
+	var slow []record.Record
 	for _, r := range l.records() {
 		if r.Path == "/slow-body" {
 			slow = append(slow, r)
@@ -768,7 +769,7 @@ func blast(c *http.Client, base, prefix string, n, conc int, pause func(i int)) 
 }
 
 // messageID is the message id of a captured message_sent record.
-func messageID(r receiver.Record) string {
+func messageID(r record.Record) string {
 	var p struct {
 		Data struct {
 			Message struct{ ID string } `json:"message"`
@@ -889,7 +890,7 @@ func TestReliabilityNoLossUnderLoad(t *testing.T) {
 	}
 	check("capture", string(captured))
 	// And the capture reads back whole, with nothing to warn about.
-	if warns, err := history.Scan(l.capture, func(receiver.Record) error { return nil }); err != nil || len(warns) > 0 {
+	if warns, err := history.Scan(l.capture, func(record.Record) error { return nil }); err != nil || len(warns) > 0 {
 		t.Errorf("capture: %v %q", err, warns)
 	}
 	if want := fmt.Sprintf("Stopped. %d deliveries: %d delivered.", n, n); !strings.Contains(l.errOut.String(), want) {
@@ -1539,7 +1540,7 @@ func TestReliabilityAuth(t *testing.T) {
 		resp.Body.Close()
 	}
 	l.stop()
-	recs := map[string]receiver.Record{}
+	recs := map[string]record.Record{}
 	all := l.records()
 	for _, r := range all {
 		if _, ok := recs[r.Path]; !ok {
@@ -1551,7 +1552,7 @@ func TestReliabilityAuth(t *testing.T) {
 	if len(all) != len(cases)+1 {
 		t.Errorf("%d records, want %d (the cases, then the replay of the first)", len(all), len(cases)+1)
 	}
-	var replayed receiver.Record
+	var replayed record.Record
 	for _, r := range all {
 		if r.Seq > replayed.Seq {
 			replayed = r
@@ -1604,7 +1605,7 @@ func TestReliabilitySIGTERM(t *testing.T) {
 		t.Errorf("no summary after SIGTERM:\n%s", stderr.String())
 	}
 	var ids []string
-	if _, err := history.Scan(capture, func(r receiver.Record) error { ids = append(ids, messageID(r)); return nil }); err != nil {
+	if _, err := history.Scan(capture, func(r record.Record) error { ids = append(ids, messageID(r)); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Join(ids, ",") != "t1,t2" {
@@ -1872,7 +1873,7 @@ func TestReliabilityPausedTerminal(t *testing.T) {
 			// Still paused: the capture and the inspector are current.
 			waitFor(t, func() bool {
 				count := 0
-				_, err := history.Scan(capture, func(receiver.Record) error { count++; return nil })
+				_, err := history.Scan(capture, func(record.Record) error { count++; return nil })
 				return err == nil && count == n
 			})
 			l.waitInspector(n)

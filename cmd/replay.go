@@ -13,6 +13,7 @@ import (
 
 	"github.com/comethook/comethook/internal/history"
 	"github.com/comethook/comethook/internal/receiver"
+	"github.com/comethook/comethook/internal/record"
 	"github.com/comethook/comethook/internal/render"
 	"github.com/comethook/comethook/internal/webhook"
 	"github.com/comethook/comethook/simulate"
@@ -102,14 +103,14 @@ func runReplay(ctx context.Context, e *env, o *replayOptions, args []string) err
 		}
 		e.p.Note("→ " + st.describe())
 	}
-	var recs []receiver.Record
+	var recs []record.Record
 	if o.all {
 		file, err := captureFile(e, o.capture)
 		if err != nil {
 			return err
 		}
 		skipped, total := 0, 0
-		warnings, err := history.Scan(file, func(r receiver.Record) error {
+		warnings, err := history.Scan(file, func(r record.Record) error {
 			total++
 			if !webhook.Match(o.triggers, r.Trigger) {
 				return nil
@@ -122,10 +123,10 @@ func runReplay(ctx context.Context, e *env, o *replayOptions, args []string) err
 			return nil
 		})
 		if skipped > 0 {
-			e.p.Note(fmt.Sprintf("skipping %s captured without a JSON payload (rejected, or not JSON)", deliveries(skipped)))
+			e.p.Note(fmt.Sprintf("skipping %s captured without a JSON payload (rejected, or not JSON)", render.Deliveries(skipped)))
 		}
 		// The file is in the order deliveries were answered; replay them in the order they came.
-		slices.SortStableFunc(recs, func(a, b receiver.Record) int { return cmp.Compare(a.Seq, b.Seq) })
+		slices.SortStableFunc(recs, func(a, b record.Record) int { return cmp.Compare(a.Seq, b.Seq) })
 		for _, w := range warnings {
 			e.p.Warn(w)
 		}
@@ -134,7 +135,7 @@ func runReplay(ctx context.Context, e *env, o *replayOptions, args []string) err
 		}
 		if len(recs) == 0 {
 			if len(o.triggers) > 0 && total > skipped {
-				return failErr(fmt.Errorf("none of the %s in %s matches -t %s", deliveries(total), file, strings.Join(o.triggers, ", ")),
+				return failErr(fmt.Errorf("none of the %s in %s matches -t %s", render.Deliveries(total), file, strings.Join(o.triggers, ", ")),
 					"'comethook events --capture "+file+"' lists their triggers")
 			}
 			return failErr(fmt.Errorf("no captured deliveries to replay in %s", file), "")
@@ -176,7 +177,7 @@ func runReplay(ctx context.Context, e *env, o *replayOptions, args []string) err
 		}
 	}
 	if len(recs) > 1 { // a summary, as send --count ends with one
-		e.p.Say("Replayed %s: %s.", deliveries(len(recs)), outcomeWords(outcomes))
+		e.p.Say("Replayed %s: %s.", render.Deliveries(len(recs)), render.OutcomeWords(outcomes))
 	}
 	if failed > 0 {
 		return silentFail()

@@ -92,7 +92,7 @@ func runScenario(ctx context.Context, e *env, o *sendOptions, changed func(strin
 		failed = failed || r.Verdict.Outcome == simulate.Failed
 	}
 	if !o.json {
-		e.p.Say("Scenario %s (%s): %d webhooks: %s.", sc.Name, systemName(sc, sys), len(steps), outcomeWords(counts))
+		e.p.Say("Scenario %s (%s): %d webhooks: %s.", sc.Name, systemName(sc, sys), len(steps), render.OutcomeWords(counts))
 	}
 	if failed {
 		return silentFail()

@@ -23,6 +23,9 @@ const (
 	Rejected  Outcome = "rejected"  // listen only: comethook refused the request itself
 )
 
+// Outcomes lists the outcome words in the order comethook counts them.
+func Outcomes() []Outcome { return []Outcome{Delivered, Injected, Dropped, Failed, Rejected} }
+
 // Rules are the before_message behaviours CometChat does not document. Each default is an
 // assumption (cometchat-webhooks.md §5.3) that the user can change.
 type Rules struct {

@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/comethook/comethook/internal/receiver"
+	"github.com/comethook/comethook/internal/record"
 )
 
 // maxNameTries bounds the search for a free fixture name.
@@ -18,7 +18,7 @@ const maxNameTries = 1000
 // and returns the file's path. Fixtures hold chat content, so files are created 0600. An
 // existing file is never overwritten: a second listen run saving into the same directory
 // restarts at #1, so the name gets a suffix instead ("1-message_sent-2.json").
-func SaveFixture(dir string, r receiver.Record) (string, error) {
+func SaveFixture(dir string, r record.Record) (string, error) {
 	data, err := r.Fixture()
 	if err != nil {
 		return "", err

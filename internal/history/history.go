@@ -2,7 +2,7 @@
 // JSON-lines file as it happens, so that `comethook events` and `comethook replay` can show and
 // resend it later, and any payload can be saved as a fixture that `comethook send` plays.
 //
-// A capture file holds one receiver.Record per line, the same object `listen --json` prints.
+// A capture file holds one record.Record per line, the same object `listen --json` prints.
 // By default each listen run gets its own file in the user's cache directory (NewRunPath), and
 // old runs are pruned past a size bound (Prune). Files are read line by line (Scan), so a
 // 100 MiB capture never sits in memory, and a damaged line costs that line alone.

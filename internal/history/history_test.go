@@ -15,14 +15,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/comethook/comethook/internal/receiver"
+	"github.com/comethook/comethook/internal/record"
 )
 
 func ptr[T any](v T) *T { return &v }
 
 // record is a realistic delivery: a v2 message_sent with a mention, masked credentials.
-func record(seq int64) receiver.Record {
-	return receiver.Record{
+func recordN(seq int64) record.Record {
+	return record.Record{
 		Seq:        seq,
 		ReceivedAt: "2026-11-27T14:03:07.123456789Z",
 		Method:     "POST",
@@ -41,12 +41,12 @@ func record(seq int64) receiver.Record {
 			"Traceparent":     "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
 		},
 		Payload:  json.RawMessage(`{"trigger":"message_sent","data":{"message":{"id":"41","conversationId":"group_cometchat-guid-1","sender":"cometchat-uid-1","receiverType":"group","receiver":"cometchat-guid-1","category":"message","type":"text","data":{"text":"hi <@uid:cometchat-uid-2> & welcome <b>","entities":{"sender":{"entity":{"uid":"cometchat-uid-1","name":"Andrew Joseph","role":"default","status":"online","lastActiveAt":1764252187},"entityType":"user"},"receiver":{"entity":{"guid":"cometchat-guid-1","name":"Hiking Group","type":"public","membersCount":12,"owner":"cometchat-uid-1"},"entityType":"group"}}},"metadata":{"@injected":{"extensions":{"link-preview":{"links":[]}}}},"tags":["onboarding"],"sentAt":1764252187,"updatedAt":1764252187}},"appId":"2481230c8b1e8d9f","region":"us","webhook":"wh-local"}`),
-		Response: receiver.RecordResponse{Status: 200, Body: json.RawMessage(`{"ok":true}`), DurationMs: 0.412, Source: "mock"},
+		Response: record.Response{Status: 200, Body: json.RawMessage(`{"ok":true}`), DurationMs: 0.412, Source: "mock"},
 		Outcome:  "delivered",
 	}
 }
 
-func writeAll(t testing.TB, path string, recs ...receiver.Record) {
+func writeAll(t testing.TB, path string, recs ...record.Record) {
 	t.Helper()
 	w, err := Create(path)
 	if err != nil {
@@ -62,10 +62,10 @@ func writeAll(t testing.TB, path string, recs ...receiver.Record) {
 	}
 }
 
-func scanAll(t *testing.T, path string) ([]receiver.Record, []string) {
+func scanAll(t *testing.T, path string) ([]record.Record, []string) {
 	t.Helper()
-	var got []receiver.Record
-	warnings, err := Scan(path, func(r receiver.Record) error {
+	var got []record.Record
+	warnings, err := Scan(path, func(r record.Record) error {
 		got = append(got, r)
 		return nil
 	})
@@ -78,29 +78,29 @@ func scanAll(t *testing.T, path string) ([]receiver.Record, []string) {
 func TestWriteScanRoundTrip(t *testing.T) {
 	raw := "{ \"trigger\": \"message_sent\", \"data\": {} }"
 	notJSON := "hello <world> & co"
-	recs := []receiver.Record{
-		record(1),
-		func() receiver.Record { // JSON with other spacing: the raw body is kept beside the payload
-			r := record(2)
+	recs := []record.Record{
+		recordN(1),
+		func() record.Record { // JSON with other spacing: the raw body is kept beside the payload
+			r := recordN(2)
 			r.Payload = json.RawMessage(`{"trigger":"message_sent","data":{}}`)
 			r.Body = &raw
 			r.DuplicateOf = ptr(int64(1))
 			r.Warnings = []string{"retry of #1"}
 			return r
 		}(),
-		func() receiver.Record { // not JSON: rejected, no payload, an answer as text
-			r := record(3)
+		func() record.Record { // not JSON: rejected, no payload, an answer as text
+			r := recordN(3)
 			r.Trigger, r.Webhook, r.AppID = "", "", ""
 			r.Payload = json.RawMessage("null")
 			r.Body = &notJSON
-			r.Response = receiver.RecordResponse{Status: 400, Body: "bad request <b>", DurationMs: 0.05, Source: "mock"}
+			r.Response = record.Response{Status: 400, Body: "bad request <b>", DurationMs: 0.05, Source: "mock"}
 			r.Outcome, r.Error = "rejected", ptr("the body is not JSON")
 			return r
 		}(),
-		func() receiver.Record { // forwarded, empty answer, query, assumptions
-			r := record(4)
+		func() record.Record { // forwarded, empty answer, query, assumptions
+			r := recordN(4)
 			r.Query = "a=1&b=<2>"
-			r.Response = receiver.RecordResponse{Status: 204, DurationMs: 12.5, Source: "forward"}
+			r.Response = record.Response{Status: 204, DurationMs: 12.5, Source: "forward"}
 			r.Assumptions = []string{"webhook id from the path"}
 			return r
 		}(),
@@ -142,7 +142,7 @@ func TestCreateModes(t *testing.T) {
 	}
 	dir := filepath.Join(t.TempDir(), "cache", "comethook")
 	path := filepath.Join(dir, "run.jsonl")
-	writeAll(t, path, record(1))
+	writeAll(t, path, recordN(1))
 	for _, c := range []struct {
 		path string
 		want os.FileMode
@@ -159,12 +159,12 @@ func TestCreateModes(t *testing.T) {
 
 func TestCreateAfterCrash(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "run.jsonl")
-	writeAll(t, path, record(1), record(2))
+	writeAll(t, path, recordN(1), recordN(2))
 	data, _ := os.ReadFile(path)
 	if err := os.WriteFile(path, data[:len(data)-40], 0o600); err != nil { // #2 cut mid-line
 		t.Fatal(err)
 	}
-	writeAll(t, path, record(3))
+	writeAll(t, path, recordN(3))
 
 	got, warnings := scanAll(t, path)
 	if seqs := seqsOf(got); !slices.Equal(seqs, []int64{1, 3}) {
@@ -175,7 +175,7 @@ func TestCreateAfterCrash(t *testing.T) {
 	}
 }
 
-func seqsOf(recs []receiver.Record) []int64 {
+func seqsOf(recs []record.Record) []int64 {
 	var s []int64
 	for _, r := range recs {
 		s = append(s, r.Seq)
@@ -186,9 +186,9 @@ func seqsOf(recs []receiver.Record) []int64 {
 func TestConcurrentReader(t *testing.T) {
 	const n = 300
 	path := filepath.Join(t.TempDir(), "run.jsonl")
-	want := make([]receiver.Record, n+1)
+	want := make([]record.Record, n+1)
 	for i := 1; i <= n; i++ {
-		r := record(int64(i))
+		r := recordN(int64(i))
 		if i%10 == 0 { // larger records make a read racing a write more likely
 			r.Payload = json.RawMessage(fmt.Sprintf(`{"trigger":"message_sent","data":{"text":%q}}`, strings.Repeat("x", 200<<10)))
 		}
@@ -214,8 +214,8 @@ func TestConcurrentReader(t *testing.T) {
 	finished := false
 	partial, truncated := 0, 0
 	for pass := 0; ; pass++ {
-		var got []receiver.Record
-		warnings, err := Scan(path, func(r receiver.Record) error {
+		var got []record.Record
+		warnings, err := Scan(path, func(r record.Record) error {
 			got = append(got, r)
 			return nil
 		})
@@ -256,7 +256,7 @@ func TestConcurrentReader(t *testing.T) {
 
 func TestScanDamage(t *testing.T) {
 	line := func(seq int64) string {
-		b, _ := json.Marshal(record(seq))
+		b, _ := json.Marshal(recordN(seq))
 		return string(b) + "\n"
 	}
 	full := line(3)
@@ -303,7 +303,7 @@ func TestScanDamage(t *testing.T) {
 }
 
 func TestScanMissingFile(t *testing.T) {
-	_, err := Scan(filepath.Join(t.TempDir(), "nope.jsonl"), func(receiver.Record) error { return nil })
+	_, err := Scan(filepath.Join(t.TempDir(), "nope.jsonl"), func(record.Record) error { return nil })
 	if !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("err = %v, want not exist", err)
 	}
@@ -311,10 +311,10 @@ func TestScanMissingFile(t *testing.T) {
 
 func TestScanStopsOnCallbackError(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "run.jsonl")
-	writeAll(t, path, record(1), record(2), record(3))
+	writeAll(t, path, recordN(1), recordN(2), recordN(3))
 	stop := errors.New("stop")
 	calls := 0
-	_, err := Scan(path, func(receiver.Record) error { calls++; return stop })
+	_, err := Scan(path, func(record.Record) error { calls++; return stop })
 	if err != stop || calls != 1 {
 		t.Errorf("err %v after %d calls, want stop after 1", err, calls)
 	}
@@ -322,9 +322,9 @@ func TestScanStopsOnCallbackError(t *testing.T) {
 
 func TestScanHugeLine(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "run.jsonl")
-	huge := record(2)
+	huge := recordN(2)
 	huge.Payload = json.RawMessage(`{"trigger":"message_sent","data":{"text":"` + strings.Repeat("<&>", 7<<20) + `"}}`) // 21 MiB
-	writeAll(t, path, record(1), huge, record(3))
+	writeAll(t, path, recordN(1), huge, recordN(3))
 	got, warnings := scanAll(t, path)
 	if len(warnings) > 0 || !slices.Equal(seqsOf(got), []int64{1, 2, 3}) {
 		t.Fatalf("seqs %v, warnings %q", seqsOf(got), warnings)
@@ -336,12 +336,12 @@ func TestScanHugeLine(t *testing.T) {
 
 func TestScanLineTooLong(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "run.jsonl")
-	long := record(2)
+	long := recordN(2)
 	long.Payload = json.RawMessage(`{"text":"` + strings.Repeat("x", 3*readBuffer) + `"}`)
-	writeAll(t, path, record(1), long, record(3), long)
+	writeAll(t, path, recordN(1), long, recordN(3), long)
 	limit := 2 * readBuffer
-	var got []receiver.Record
-	warnings, err := scan(path, limit, func(r receiver.Record) error { got = append(got, r); return nil })
+	var got []record.Record
+	warnings, err := scan(path, limit, func(r record.Record) error { got = append(got, r); return nil })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -357,7 +357,7 @@ func TestScanLineTooLong(t *testing.T) {
 func TestFind(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "run.jsonl")
-	writeAll(t, path, record(1), record(2), record(3))
+	writeAll(t, path, recordN(1), recordN(2), recordN(3))
 	empty := filepath.Join(dir, "empty.jsonl")
 	writeAll(t, empty)
 
@@ -376,7 +376,7 @@ func TestFind(t *testing.T) {
 			t.Errorf("Find(%d): warnings %q", c.seq, warnings)
 		}
 		if c.wantErr == "" {
-			if err != nil || !reflect.DeepEqual(r, record(c.seq)) {
+			if err != nil || !reflect.DeepEqual(r, recordN(c.seq)) {
 				t.Errorf("Find(%d) = #%d, %v; want the record", c.seq, r.Seq, err)
 			}
 			continue
@@ -557,7 +557,7 @@ func TestFixtureName(t *testing.T) {
 		{11, strings.Repeat("a", 100), "11-" + strings.Repeat("a", 64) + ".json"},
 	}
 	for _, c := range cases {
-		if got := (receiver.Record{Seq: c.seq, Trigger: c.trigger}).FixtureName(); got != c.want {
+		if got := (record.Record{Seq: c.seq, Trigger: c.trigger}).FixtureName(); got != c.want {
 			t.Errorf("%q.FixtureName() = %q, want %q", c.trigger, got, c.want)
 		}
 	}
@@ -565,7 +565,7 @@ func TestFixtureName(t *testing.T) {
 
 func TestSaveFixture(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "saved")
-	r := record(4)
+	r := recordN(4)
 	r.Trigger = "../../x"
 	var paths []string
 	for range 2 {
@@ -588,7 +588,7 @@ func TestSaveFixture(t *testing.T) {
 	if want, _ := r.Fixture(); !bytes.Equal(got, want) {
 		t.Error("saved file is not r.Fixture()")
 	}
-	if _, err := SaveFixture(dir, receiver.Record{Seq: 5, Payload: json.RawMessage("null")}); err == nil {
+	if _, err := SaveFixture(dir, record.Record{Seq: 5, Payload: json.RawMessage("null")}); err == nil {
 		t.Error("saved a delivery without a payload")
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
@@ -597,7 +597,7 @@ func TestSaveFixture(t *testing.T) {
 }
 
 func TestFixture(t *testing.T) {
-	got, err := (receiver.Record{Seq: 1, Payload: json.RawMessage(`{"trigger":"message_sent","z":1,"a":{"text":"<@uid:x> & <b>","n":[1,2.50,{}],"e":[]}}`)}).Fixture()
+	got, err := (record.Record{Seq: 1, Payload: json.RawMessage(`{"trigger":"message_sent","z":1,"a":{"text":"<@uid:x> & <b>","n":[1,2.50,{}],"e":[]}}`)}).Fixture()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -620,7 +620,7 @@ func TestFixture(t *testing.T) {
 	}
 
 	// The realistic payload: valid, a JSON object, the same JSON as the payload.
-	r := record(2)
+	r := recordN(2)
 	got, err = r.Fixture()
 	if err != nil {
 		t.Fatal(err)
@@ -652,7 +652,7 @@ func TestFixtureErrors(t *testing.T) {
 		{"invalid", `{"a":`, "delivery #7: the payload is not valid JSON: unexpected end of JSON input"},
 	}
 	for _, c := range cases {
-		_, err := (receiver.Record{Seq: 7, Payload: json.RawMessage(c.payload)}).Fixture()
+		_, err := (record.Record{Seq: 7, Payload: json.RawMessage(c.payload)}).Fixture()
 		if err == nil || err.Error() != c.want {
 			t.Errorf("%s: err %v, want %q", c.name, err, c.want)
 		}
@@ -665,14 +665,14 @@ func TestWriterConcurrentFiles(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range 2 {
 		wg.Go(func() {
-			writeAll(t, filepath.Join(dir, fmt.Sprintf("run%d.jsonl", i)), record(1), record(2))
+			writeAll(t, filepath.Join(dir, fmt.Sprintf("run%d.jsonl", i)), recordN(1), recordN(2))
 		})
 	}
 	wg.Wait()
 }
 
 func BenchmarkWriterWrite(b *testing.B) {
-	r := record(1)
+	r := recordN(1)
 	line, _ := json.Marshal(r)
 	w, err := Create(filepath.Join(b.TempDir(), "run.jsonl"))
 	if err != nil {
@@ -697,7 +697,7 @@ func TestAddFlushesLongBursts(t *testing.T) {
 	defer w.Close()
 	payload := json.RawMessage(`{"trigger":"message_sent","data":{"text":"` + strings.Repeat("x", 1000) + `"}}`)
 	for i := int64(1); i <= 200; i++ { // ~200 KB, never flushed by the caller
-		if err := w.Add(receiver.Record{Seq: i, Payload: payload}); err != nil {
+		if err := w.Add(record.Record{Seq: i, Payload: payload}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -718,11 +718,11 @@ func TestWriterCountsLost(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w.Write(record(1)); err != nil {
+	if err := w.Write(recordN(1)); err != nil {
 		t.Fatal(err)
 	}
 	for seq := int64(2); seq <= 4; seq++ {
-		if err := w.Add(record(seq)); err != nil {
+		if err := w.Add(recordN(seq)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -733,11 +733,11 @@ func TestWriterCountsLost(t *testing.T) {
 	if got := w.Lost(); got != 3 {
 		t.Errorf("Lost = %d after a failed batch of 3, want 3", got)
 	}
-	if err := w.Write(record(5)); err == nil || w.Lost() != 4 {
+	if err := w.Write(recordN(5)); err == nil || w.Lost() != 4 {
 		t.Errorf("a further write: err %v, Lost %d, want an error and 4", err, w.Lost())
 	}
 	var seqs []int64
-	if _, err := Scan(path, func(r receiver.Record) error { seqs = append(seqs, r.Seq); return nil }); err != nil || len(seqs) != 1 {
+	if _, err := Scan(path, func(r record.Record) error { seqs = append(seqs, r.Seq); return nil }); err != nil || len(seqs) != 1 {
 		t.Errorf("the file holds %v (%v), want only #1", seqs, err)
 	}
 }

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/comethook/comethook/internal/receiver"
+	"github.com/comethook/comethook/internal/record"
 )
 
 // fileSize is the size of path, 0 when it does not exist.
@@ -35,10 +35,10 @@ func TestWriterRotates(t *testing.T) {
 	w.SetMax(max)
 	var rotatedTo []string
 	w.OnRotate = func(older string) { rotatedTo = append(rotatedTo, older) }
-	line, _ := record(1).AppendLine(nil)
+	line, _ := recordN(1).AppendLine(nil)
 	n := int64(10 * max / len(line)) // ten times what the bound holds
 	for seq := int64(1); seq <= n; seq++ {
-		if err := w.Add(record(seq)); err != nil {
+		if err := w.Add(recordN(seq)); err != nil {
 			t.Fatal(err)
 		}
 		if seq%7 == 0 { // batches of several lines, as listen writes them
@@ -121,9 +121,9 @@ func TestOlderPartName(t *testing.T) {
 		t.Error("an older part is not recognised as a run's file")
 	}
 	path := filepath.Join(t.TempDir(), "c.jsonl")
-	writeAll(t, path, record(1), record(2))
+	writeAll(t, path, recordN(1), recordN(2))
 	var seqs []int64
-	if err := Stream(path, func(r receiver.Record) error { seqs = append(seqs, r.Seq); return nil }, func(w string) { t.Error(w) }); err != nil || len(seqs) != 2 {
+	if err := Stream(path, func(r record.Record) error { seqs = append(seqs, r.Seq); return nil }, func(w string) { t.Error(w) }); err != nil || len(seqs) != 2 {
 		t.Errorf("read %v, %v; want #1 and #2", seqs, err)
 	}
 }

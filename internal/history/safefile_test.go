@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/comethook/comethook/internal/receiver"
+	"github.com/comethook/comethook/internal/record"
 )
 
 // victim is a file of the user's outside the capture directory, which a link planted in
@@ -52,7 +52,7 @@ func TestHardeningCreateRefusesSymlink(t *testing.T) {
 			symlinkOrSkip(t, c.target, path)
 			w, err := Create(path)
 			if err == nil {
-				w.Write(record(1))
+				w.Write(recordN(1))
 				w.Close()
 			}
 			wantUnsafe(t, err, "it is a symbolic link")
@@ -74,7 +74,7 @@ func TestHardeningCreateRefusesHardLink(t *testing.T) {
 	}
 	w, err := Create(path)
 	if err == nil {
-		w.Write(record(1))
+		w.Write(recordN(1))
 		w.Close()
 	}
 	wantUnsafe(t, err, "it has 2 hard links")
@@ -87,8 +87,8 @@ func TestHardeningCreateRefusesHardLink(t *testing.T) {
 // planted; an earlier run's file (--capture FILE) is appended to, never truncated.
 func TestHardeningCreateAppendsToOwnFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "run.jsonl")
-	writeAll(t, path, record(1))
-	writeAll(t, path, record(2))
+	writeAll(t, path, recordN(1))
+	writeAll(t, path, recordN(2))
 	got, warnings := scanAll(t, path)
 	if len(warnings) > 0 || !slices.Equal(seqsOf(got), []int64{1, 2}) {
 		t.Errorf("seqs %v, warnings %q", seqsOf(got), warnings)
@@ -175,10 +175,10 @@ func TestHardeningScanWarningsBounded(t *testing.T) {
 
 func TestHardeningStreamWarnsAsItReads(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "run.jsonl")
-	line, _ := record(1).AppendLine(nil)
+	line, _ := recordN(1).AppendLine(nil)
 	os.WriteFile(path, append(append(line, "hello\n"...), line...), 0o600)
 	var events []string
-	err := Stream(path, func(r receiver.Record) error {
+	err := Stream(path, func(r record.Record) error {
 		events = append(events, fmt.Sprint("#", r.Seq))
 		return nil
 	}, func(w string) { events = append(events, strings.TrimPrefix(w, path)) })
@@ -197,15 +197,15 @@ func TestHardeningFindOtherSpellings(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "run.jsonl")
 	reordered := `{"method":"POST","seq":2,"payload":{"trigger":"message_sent"},"response":{"status":200}}` + "\n"
 	spaced := `{ "seq": 3, "payload": {}, "response": {"status": 200} }` + "\n"
-	one, _ := record(1).AppendLine(nil)
-	newer := record(1)
+	one, _ := recordN(1).AppendLine(nil)
+	newer := recordN(1)
 	newer.Outcome = "failed"
 	oneAgain, _ := newer.AppendLine(nil)
 	os.WriteFile(path, []byte(string(one)+reordered+spaced+string(oneAgain)), 0o600)
-	for seq, check := range map[int64]func(receiver.Record) bool{
-		1: func(r receiver.Record) bool { return r.Outcome == "failed" }, // the last of the same seq
-		2: func(r receiver.Record) bool { return r.Method == "POST" },
-		3: func(r receiver.Record) bool { return r.Response.Status == 200 },
+	for seq, check := range map[int64]func(record.Record) bool{
+		1: func(r record.Record) bool { return r.Outcome == "failed" }, // the last of the same seq
+		2: func(r record.Record) bool { return r.Method == "POST" },
+		3: func(r record.Record) bool { return r.Response.Status == 200 },
 	} {
 		r, warnings, err := Find(path, seq)
 		if err != nil || len(warnings) > 0 || r.Seq != seq || !check(r) {

@@ -11,7 +11,8 @@ import (
 	"os"
 	"strings"
 
-	"github.com/comethook/comethook/internal/receiver"
+	"github.com/comethook/comethook/internal/bytesize"
+	"github.com/comethook/comethook/internal/record"
 )
 
 // MaxLine is the longest line Scan reads as a record; a longer one is skipped with a warning.
@@ -29,14 +30,14 @@ const readBuffer = 64 << 10
 // past MaxWarnings of them, one last warning counts the rest.
 // Blank lines are skipped silently. The error is an I/O error (the file is missing or
 // unreadable), or the error fn returned, which stops the scan.
-func Scan(path string, fn func(receiver.Record) error) (warnings []string, err error) {
+func Scan(path string, fn func(record.Record) error) (warnings []string, err error) {
 	return scan(path, MaxLine, fn)
 }
 
 // Stream is Scan with each warning handed to warn as it comes rather than returned at the
 // end, so that a caller can show a capture of any size as it reads it: then nothing grows
 // with the file.
-func Stream(path string, fn func(receiver.Record) error, warn func(string)) error {
+func Stream(path string, fn func(record.Record) error, warn func(string)) error {
 	return stream(path, MaxLine, nil, fn, warn)
 }
 
@@ -44,7 +45,7 @@ func Stream(path string, fn func(receiver.Record) error, warn func(string)) erro
 // otherwise give one per line.
 const MaxWarnings = 100
 
-func scan(path string, maxLine int, fn func(receiver.Record) error) ([]string, error) {
+func scan(path string, maxLine int, fn func(record.Record) error) ([]string, error) {
 	var warnings []string
 	err := stream(path, maxLine, nil, fn, func(w string) { warnings = append(warnings, w) })
 	return warnings, err
@@ -52,7 +53,7 @@ func scan(path string, maxLine int, fn func(receiver.Record) error) ([]string, e
 
 // stream reads the records of the file; want, when not nil, sees each line first and says
 // whether it is worth decoding (Find skips the lines of other deliveries by their seq).
-func stream(path string, maxLine int, want func(line []byte) bool, fn func(receiver.Record) error, warnFn func(string)) error {
+func stream(path string, maxLine int, want func(line []byte) bool, fn func(record.Record) error, warnFn func(string)) error {
 	warned, unsaid := 0, 0
 	for _, part := range parts(path) {
 		warn := func(n int, reason string) {
@@ -65,7 +66,7 @@ func stream(path string, maxLine int, want func(line []byte) bool, fn func(recei
 		}
 		err := scanLines(part, maxLine, func(n int, line []byte, complete, tooLong bool) error {
 			if tooLong {
-				warn(n, fmt.Sprintf("line longer than %s", receiver.SizeText(int64(maxLine))))
+				warn(n, fmt.Sprintf("line longer than %s", bytesize.Text(int64(maxLine))))
 				return nil
 			}
 			if len(bytes.TrimSpace(line)) == 0 || want != nil && !want(line) {
@@ -153,7 +154,7 @@ func trimLineEnd(line []byte) []byte {
 // diskRecord decodes a line: the answer's body stays as its JSON text rather than becoming a
 // map whose keys would be reordered. Its Response shadows the embedded Record's.
 type diskRecord struct {
-	receiver.Record
+	record.Record
 	Response diskResponse `json:"response"`
 }
 
@@ -166,22 +167,22 @@ type diskResponse struct {
 
 // decodeRecord decodes one line into the Record that was written: the answer's body comes
 // back with the types simulate.BodyValue gives it (nil, a string, or JSON text).
-func decodeRecord(line []byte) (receiver.Record, error) {
+func decodeRecord(line []byte) (record.Record, error) {
 	var d diskRecord
 	if err := json.Unmarshal(line, &d); err != nil {
-		return receiver.Record{}, decodeReason(err)
+		return record.Record{}, decodeReason(err)
 	}
 	if d.Seq <= 0 {
-		return receiver.Record{}, errors.New("not a delivery record (no seq)")
+		return record.Record{}, errors.New("not a delivery record (no seq)")
 	}
 	rec := d.Record
-	rec.Response = receiver.RecordResponse{Status: d.Response.Status, DurationMs: d.Response.DurationMs, Source: d.Response.Source}
+	rec.Response = record.Response{Status: d.Response.Status, DurationMs: d.Response.DurationMs, Source: d.Response.Source}
 	switch b := d.Response.Body; {
 	case len(b) == 0 || string(b) == "null":
 	case b[0] == '"':
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
-			return receiver.Record{}, decodeReason(err) // unreachable: b is a valid JSON string
+			return record.Record{}, decodeReason(err) // unreachable: b is a valid JSON string
 		}
 		rec.Response.Body = s
 	default:
@@ -213,8 +214,8 @@ func decodeReason(err error) error {
 // Only the lines of that delivery are decoded: the others are told by the seq at the start
 // of the line as Writer writes it, so finding one delivery in a big capture costs little
 // more than reading it, and a damaged line of another delivery goes unmentioned.
-func Find(path string, seq int64) (receiver.Record, []string, error) {
-	var found receiver.Record
+func Find(path string, seq int64) (record.Record, []string, error) {
+	var found record.Record
 	ok := false
 	var lo, hi int64
 	seen := func(s int64) {
@@ -232,7 +233,7 @@ func Find(path string, seq int64) (receiver.Record, []string, error) {
 		return s == seq
 	}
 	var warnings []string
-	err := stream(path, MaxLine, want, func(r receiver.Record) error {
+	err := stream(path, MaxLine, want, func(r record.Record) error {
 		seen(r.Seq)
 		if r.Seq == seq {
 			found, ok = r, true
@@ -241,16 +242,16 @@ func Find(path string, seq int64) (receiver.Record, []string, error) {
 	}, func(w string) { warnings = append(warnings, w) })
 	switch {
 	case err != nil:
-		return receiver.Record{}, warnings, err
+		return record.Record{}, warnings, err
 	case ok:
 		return found, warnings, nil
 	case lo == 0:
-		return receiver.Record{}, warnings, fmt.Errorf("no delivery #%d in %s (it has none)", seq, path)
+		return record.Record{}, warnings, fmt.Errorf("no delivery #%d in %s (it has none)", seq, path)
 	}
-	return receiver.Record{}, warnings, fmt.Errorf("no delivery #%d in %s (it has #%d–#%d)", seq, path, lo, hi)
+	return record.Record{}, warnings, fmt.Errorf("no delivery #%d in %s (it has #%d–#%d)", seq, path, lo, hi)
 }
 
-// seqPrefix starts every line Writer writes: receiver.Record's first field is its seq.
+// seqPrefix starts every line Writer writes: record.Record's first field is its seq.
 var seqPrefix = []byte(`{"seq":`)
 
 // peekSeq reads the seq of a line that starts as Writer writes it ({"seq":12,...); ok is
@@ -268,4 +269,13 @@ func peekSeq(line []byte) (seq int64, ok bool) {
 		return 0, false
 	}
 	return seq, true
+}
+
+// Lookup finds deliveries in the capture file at path by their seq (the inspector's
+// Options.Lookup, for deliveries it no longer holds).
+func Lookup(path string) func(seq int64) (record.Record, bool) {
+	return func(seq int64) (record.Record, bool) {
+		rec, _, err := Find(path, seq)
+		return rec, err == nil
+	}
 }

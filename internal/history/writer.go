@@ -9,7 +9,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/comethook/comethook/internal/receiver"
+	"github.com/comethook/comethook/internal/record"
 )
 
 // Writer appends records to a capture file as JSON lines.
@@ -113,7 +113,7 @@ func sizeAndEnd(f *os.File) (int64, bool, error) {
 func (w *Writer) Path() string { return w.path }
 
 // Write appends one record and writes it at once, as one complete line.
-func (w *Writer) Write(r receiver.Record) error {
+func (w *Writer) Write(r record.Record) error {
 	if err := w.Add(r); err != nil {
 		return err
 	}
@@ -123,7 +123,7 @@ func (w *Writer) Write(r receiver.Record) error {
 // Add encodes a record into the pending buffer without writing it: listen adds the
 // deliveries that queue up during a burst and flushes once the queue is empty, one write
 // for many lines. Records already queued in memory are no safer than buffered ones.
-func (w *Writer) Add(r receiver.Record) error {
+func (w *Writer) Add(r record.Record) error {
 	line, err := r.AppendLine(nil)
 	if err != nil {
 		line = nil
@@ -131,7 +131,7 @@ func (w *Writer) Add(r receiver.Record) error {
 	return w.AddLine(r.Seq, line)
 }
 
-// AddLine is Add for a record already encoded by receiver.Record.AppendLine (listen encodes
+// AddLine is Add for a record already encoded by record.Record.AppendLine (listen encodes
 // each record once, on its request's goroutine, for every sink). A nil line is a record that
 // could not be encoded: counted lost.
 func (w *Writer) AddLine(seq int64, line []byte) error {
@@ -221,4 +221,35 @@ func (w *Writer) Close() error {
 		return fmt.Errorf("closing the capture file: %w", err)
 	}
 	return ferr
+}
+
+// OpenBounded creates (or appends to) the capture file at path and keeps it within max bytes:
+// the file rotates past half of max (SetMax). When dir is not "" it is the capture directory
+// the file is in, and older runs and the file's older part are pruned to the other half of
+// max now and at each rotation, so the directory stays within max at all times. warn hears of
+// failed pruning and, once, of the first rotation, with what to do about it (maxText is how
+// the user wrote max).
+func OpenBounded(path, dir string, max int64, maxText string, warn func(string)) (*Writer, error) {
+	prune := func() {
+		if dir == "" {
+			return
+		}
+		if _, err := Prune(dir, max-max/2, path); err != nil {
+			warn("pruning old captures: " + err.Error())
+		}
+	}
+	prune()
+	w, err := Create(path)
+	if err != nil {
+		return nil, err
+	}
+	w.SetMax(max)
+	w.OnRotate = func(older string) {
+		prune()
+		if w.Rotations() == 1 { // said once: from now on the oldest deliveries make room
+			warn(fmt.Sprintf("capture: this run's capture reached half of --capture-max %s; its older deliveries are in %s, and the oldest now make room for new ones (raise --capture-max to keep more)",
+				maxText, older))
+		}
+	}
+	return w, nil
 }

@@ -12,7 +12,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/comethook/comethook/internal/receiver"
+	"github.com/comethook/comethook/internal/record"
 	"github.com/comethook/comethook/simulate"
 )
 
@@ -74,7 +74,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func (s *Server) record(w http.ResponseWriter, r *http.Request) (rec receiver.Record, ok bool) {
+func (s *Server) record(w http.ResponseWriter, r *http.Request) (rec record.Record, ok bool) {
 	seq, err := strconv.ParseInt(r.PathValue("seq"), 10, 64)
 	if err != nil {
 		writeError(w, http.StatusNotFound, "no such delivery")

@@ -23,6 +23,7 @@ import (
 
 	"github.com/comethook/comethook/fixtures"
 	"github.com/comethook/comethook/internal/receiver"
+	"github.com/comethook/comethook/internal/record"
 	"github.com/comethook/comethook/simulate"
 )
 
@@ -113,8 +114,8 @@ func fakeApp(t *testing.T) string {
 
 // replayTo resends through the listener and waits for the new delivery, as listen's own
 // replay does.
-func (l *listener) replayTo(s *Server) func(context.Context, receiver.Record, string, []byte) (ReplayResult, error) {
-	return func(ctx context.Context, r receiver.Record, target string, body []byte) (ReplayResult, error) {
+func (l *listener) replayTo(s *Server) func(context.Context, record.Record, string, []byte) (ReplayResult, error) {
+	return func(ctx context.Context, r record.Record, target string, body []byte) (ReplayResult, error) {
 		if target != TargetListener {
 			return ReplayResult{}, errors.New("this test has no app to replay to")
 		}

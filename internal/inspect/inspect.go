@@ -14,7 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/comethook/comethook/internal/receiver"
+	"github.com/comethook/comethook/internal/record"
 	"github.com/comethook/comethook/internal/webhook"
 )
 
@@ -36,7 +36,7 @@ type Options struct {
 	// changes" editor) to target, TargetListener or TargetForward. The error is for replays
 	// that could not be attempted; an endpoint that failed is a ReplayResult. Nil hides the
 	// replay buttons.
-	Replay func(ctx context.Context, rec receiver.Record, target string, body []byte) (ReplayResult, error)
+	Replay func(ctx context.Context, rec record.Record, target string, body []byte) (ReplayResult, error)
 	// ForwardTo is the app's URL, shown on the page; "" hides "Replay to your app".
 	ForwardTo string
 	// Keep is how many deliveries the list holds (DefaultKeep when 0); older ones drop off.
@@ -46,7 +46,7 @@ type Options struct {
 	// Lookup (the capture file). This keeps listen's memory flat however long it runs.
 	KeepFull int
 	// Lookup finds a delivery no longer held in memory; nil when there is nowhere to look.
-	Lookup func(seq int64) (receiver.Record, bool)
+	Lookup func(seq int64) (record.Record, bool)
 }
 
 // DefaultKeepFull is how many whole records the inspector holds by default.
@@ -92,7 +92,7 @@ func New(o Options) *Server {
 	o.KeepFull = min(o.KeepFull, o.Keep) // no whole record for a delivery off the list
 	return &Server{
 		o:     o,
-		store: store{keep: o.Keep, keepFull: o.KeepFull, full: map[int64]receiver.Record{}, triggers: map[string]int{}},
+		store: store{keep: o.Keep, keepFull: o.KeepFull, full: map[int64]record.Record{}, triggers: map[string]int{}},
 		subs:  map[*subscriber]struct{}{},
 		done:  make(chan struct{}),
 	}
@@ -100,7 +100,7 @@ func New(o Options) *Server {
 
 // Add records a delivery and passes it to the open pages; sum is its summary when the
 // caller has it already (nil: worked out here from the payload). It never blocks on a browser.
-func (s *Server) Add(r receiver.Record, sum *webhook.Summary) {
+func (s *Server) Add(r record.Record, sum *webhook.Summary) {
 	if sum == nil {
 		if e := event(&r); e != nil {
 			v := webhook.Summarize(e)

@@ -19,18 +19,19 @@ import (
 
 	"github.com/comethook/comethook/fixtures"
 	"github.com/comethook/comethook/internal/receiver"
+	"github.com/comethook/comethook/internal/record"
 	"github.com/comethook/comethook/simulate"
 )
 
 // rec makes a record without a receiver, for list tests.
-func rec(seq int64, trigger, outcome string) receiver.Record {
+func rec(seq int64, trigger, outcome string) record.Record {
 	payload := fmt.Sprintf(`{"trigger":%q,"webhook":"wh","appId":"app","data":{"message":{"id":"%d","sender":"u1","receiver":"u2","receiverType":"user","category":"message","type":"text","data":{"text":"hello %d"}}}}`, trigger, seq, seq)
-	return receiver.Record{
+	return record.Record{
 		Seq: seq, ReceivedAt: time.Unix(1736254812+seq, 0).UTC().Format(time.RFC3339Nano),
 		Method: "POST", Path: "/", Trigger: trigger, Webhook: "wh", AppID: "app",
 		Headers:  map[string]string{"Content-Type": "application/json", "Authorization": "Basic ****"},
 		Payload:  json.RawMessage(payload),
-		Response: receiver.RecordResponse{Status: 200, Body: json.RawMessage(`{}`), DurationMs: 1.5, Source: "mock"},
+		Response: record.Response{Status: 200, Body: json.RawMessage(`{}`), DurationMs: 1.5, Source: "mock"},
 		Outcome:  outcome,
 	}
 }
@@ -161,7 +162,7 @@ func TestKeepAndLateDeliveries(t *testing.T) {
 
 func TestOlderRecordsComeFromLookup(t *testing.T) {
 	var asked []int64
-	s := New(Options{Keep: 5, KeepFull: 2, Lookup: func(seq int64) (receiver.Record, bool) {
+	s := New(Options{Keep: 5, KeepFull: 2, Lookup: func(seq int64) (record.Record, bool) {
 		asked = append(asked, seq)
 		return rec(seq, "from_capture", "delivered"), seq == 3
 	}})
@@ -296,7 +297,7 @@ func TestVerdictFromFailedRecord(t *testing.T) {
 	body := fixture(t, fixtures.Legacy, "before_message")
 	r := rec(1, "before_message", "failed")
 	r.Payload = json.RawMessage(compact(t, body))
-	r.Response = receiver.RecordResponse{Status: 500, Body: "oops"}
+	r.Response = record.Response{Status: 500, Body: "oops"}
 	r.Assumptions = []string{"assumed: CometChat drops the message when the endpoint answers non-2xx (--on-error=drop; deliver is the default)"}
 	e := event(&r)
 	if v := verdictOf(&r, e); v == nil || !v.Drop || v.Message != nil {
@@ -380,7 +381,7 @@ func TestFixtureDownload(t *testing.T) {
 	}
 
 	// A delivery without a JSON payload has no fixture.
-	s.Add(receiver.Record{Seq: 99, Method: "GET", Payload: json.RawMessage("null"), Outcome: "rejected"}, nil)
+	s.Add(record.Record{Seq: 99, Method: "GET", Payload: json.RawMessage("null"), Outcome: "rejected"}, nil)
 	if resp, _ := get(t, srv.URL+"/api/deliveries/99/fixture"); resp.StatusCode != http.StatusConflict {
 		t.Errorf("no payload: status %d", resp.StatusCode)
 	}
@@ -486,7 +487,7 @@ func TestAddNeverWaitsForASlowPage(t *testing.T) {
 func TestRefusesOtherHostsAndOrigins(t *testing.T) {
 	var calls int
 	var mu sync.Mutex
-	s := New(Options{Replay: func(ctx context.Context, r receiver.Record, target string, body []byte) (ReplayResult, error) {
+	s := New(Options{Replay: func(ctx context.Context, r record.Record, target string, body []byte) (ReplayResult, error) {
 		mu.Lock()
 		calls++
 		mu.Unlock()
@@ -608,7 +609,7 @@ func TestReplay(t *testing.T) {
 	var mu sync.Mutex
 	var calls []replayCall
 	fail := false
-	s := New(Options{ForwardTo: "http://localhost:3000/hooks", Replay: func(ctx context.Context, r receiver.Record, target string, body []byte) (ReplayResult, error) {
+	s := New(Options{ForwardTo: "http://localhost:3000/hooks", Replay: func(ctx context.Context, r record.Record, target string, body []byte) (ReplayResult, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		if fail {
@@ -721,8 +722,8 @@ func TestTenThousandDeliveriesFirstPageIsSmall(t *testing.T) {
 
 func TestRowOfRejectedAndOddText(t *testing.T) {
 	msg := "refused: wrong credentials"
-	r := receiver.Record{Seq: 3, Method: "PUT", Path: "/x", Query: "a=1", Payload: json.RawMessage("null"),
-		Response: receiver.RecordResponse{Status: 401}, Outcome: "rejected", Error: &msg}
+	r := record.Record{Seq: 3, Method: "PUT", Path: "/x", Query: "a=1", Payload: json.RawMessage("null"),
+		Response: record.Response{Status: 401}, Outcome: "rejected", Error: &msg}
 	w := rowOf(&r, nil) // no payload, so no summary
 	if w.Path != "/x?a=1" || w.Error != msg || w.Trigger != "" || w.From != "" {
 		t.Errorf("row = %+v", w)

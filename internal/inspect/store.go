@@ -4,7 +4,7 @@ import (
 	"sort"
 	"sync"
 
-	"github.com/comethook/comethook/internal/receiver"
+	"github.com/comethook/comethook/internal/record"
 )
 
 // store keeps a list row for each of the newest deliveries (small: the list pages through
@@ -14,17 +14,17 @@ import (
 // inserts in place (near the end).
 type store struct {
 	mu       sync.RWMutex
-	keep     int                       // rows kept
-	keepFull int                       // whole records kept
-	rows     []row                     // ascending seq: a window sliding along buf
-	buf      []row                     // rows' backing array, whole
-	full     map[int64]receiver.Record // the newest keepFull records, within maxFullBytes
-	order    []int64                   // seqs in full, oldest first
-	fullSize int                       // about how many bytes the records in full hold
-	triggers map[string]int            // trigger → rows kept
+	keep     int                     // rows kept
+	keepFull int                     // whole records kept
+	rows     []row                   // ascending seq: a window sliding along buf
+	buf      []row                   // rows' backing array, whole
+	full     map[int64]record.Record // the newest keepFull records, within maxFullBytes
+	order    []int64                 // seqs in full, oldest first
+	fullSize int                     // about how many bytes the records in full hold
+	triggers map[string]int          // trigger → rows kept
 }
 
-func (st *store) add(r receiver.Record, w row) {
+func (st *store) add(r record.Record, w row) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if old, ok := st.full[r.Seq]; ok {
@@ -89,7 +89,7 @@ func (st *store) len() int {
 }
 
 // get returns a whole record still held in memory.
-func (st *store) get(seq int64) (receiver.Record, bool) {
+func (st *store) get(seq int64) (record.Record, bool) {
 	st.mu.RLock()
 	defer st.mu.RUnlock()
 	r, ok := st.full[seq]

@@ -7,14 +7,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/comethook/comethook/internal/receiver"
+	"github.com/comethook/comethook/internal/record"
 )
 
 // The store keeps exactly the newest rows in seq order, late deliveries included, while its
 // window slides along and is moved back in its array; its trigger counts follow.
 func TestStoreSlidesAndKeepsOrder(t *testing.T) {
 	const keep = 100
-	st := store{keep: keep, keepFull: 10, full: map[int64]receiver.Record{}, triggers: map[string]int{}}
+	st := store{keep: keep, keepFull: 10, full: map[int64]record.Record{}, triggers: map[string]int{}}
 	order := make([]int64, 5000)
 	for i := range order {
 		order[i] = int64(i + 1)
@@ -25,7 +25,7 @@ func TestStoreSlidesAndKeepsOrder(t *testing.T) {
 	var all []int64
 	for i, seq := range order {
 		trig := fmt.Sprintf("t%d", seq%3)
-		st.add(receiver.Record{Seq: seq, Trigger: trig}, row{Seq: seq, Trigger: trig})
+		st.add(record.Record{Seq: seq, Trigger: trig}, row{Seq: seq, Trigger: trig})
 		all = append(all, seq)
 		sorted := slices.Sorted(slices.Values(all))
 		want := sorted[max(0, len(sorted)-keep):]
@@ -51,22 +51,22 @@ func TestStoreSlidesAndKeepsOrder(t *testing.T) {
 }
 
 func BenchmarkStoreAdd(b *testing.B) {
-	st := store{keep: 10000, keepFull: 500, full: map[int64]receiver.Record{}, triggers: map[string]int{}}
+	st := store{keep: 10000, keepFull: 500, full: map[int64]record.Record{}, triggers: map[string]int{}}
 	b.ReportAllocs()
 	var seq int64
 	for b.Loop() {
 		seq++
-		st.add(receiver.Record{Seq: seq, Trigger: "message_sent"}, row{Seq: seq, Trigger: "message_sent", Text: "hello"})
+		st.add(record.Record{Seq: seq, Trigger: "message_sent"}, row{Seq: seq, Trigger: "message_sent", Text: "hello"})
 	}
 }
 
 // Big deliveries are held whole within maxFullBytes, newest first; a single one bigger than
 // the bound is still held (the newest always is).
 func TestStoreBoundsWholeRecordsByBytes(t *testing.T) {
-	st := store{keep: 1000, keepFull: 500, full: map[int64]receiver.Record{}, triggers: map[string]int{}}
+	st := store{keep: 1000, keepFull: 500, full: map[int64]record.Record{}, triggers: map[string]int{}}
 	payload := json.RawMessage(`"` + strings.Repeat("x", 100<<10) + `"`)
 	for seq := int64(1); seq <= 200; seq++ {
-		st.add(receiver.Record{Seq: seq, Payload: payload}, row{Seq: seq})
+		st.add(record.Record{Seq: seq, Payload: payload}, row{Seq: seq})
 	}
 	if st.fullSize > maxFullBytes {
 		t.Errorf("whole records hold %d bytes, want at most %d", st.fullSize, maxFullBytes)
@@ -81,7 +81,7 @@ func TestStoreBoundsWholeRecordsByBytes(t *testing.T) {
 		t.Errorf("%d records held whole, want about 80 (8 MiB of 100 KB)", n)
 	}
 	huge := json.RawMessage(`"` + strings.Repeat("y", 2*maxFullBytes) + `"`)
-	st.add(receiver.Record{Seq: 201, Payload: huge}, row{Seq: 201})
+	st.add(record.Record{Seq: 201, Payload: huge}, row{Seq: 201})
 	if _, ok := st.get(201); !ok || len(st.full) != 1 {
 		t.Errorf("a record over the bound: held %v, %d in all; want it alone", ok, len(st.full))
 	}

@@ -7,7 +7,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/comethook/comethook/internal/receiver"
+	"github.com/comethook/comethook/internal/record"
 	"github.com/comethook/comethook/internal/webhook"
 	"github.com/comethook/comethook/simulate"
 )
@@ -35,7 +35,7 @@ type row struct {
 // rowText bounds the text and gist of a row: the page cuts them to the width it has.
 const rowText = 200
 
-func event(r *receiver.Record) *webhook.Event {
+func event(r *record.Record) *webhook.Event {
 	if len(r.Payload) == 0 || string(r.Payload) == "null" {
 		return nil
 	}
@@ -46,7 +46,7 @@ func event(r *receiver.Record) *webhook.Event {
 	return e
 }
 
-func rowOf(r *receiver.Record, s *webhook.Summary) row {
+func rowOf(r *record.Record, s *webhook.Summary) row {
 	w := row{Seq: r.Seq, ReceivedAt: r.ReceivedAt, Method: r.Method, Path: r.Path, Trigger: r.Trigger,
 		Status: r.Response.Status, Outcome: r.Outcome, DurationMs: r.Response.DurationMs,
 		Source: r.Response.Source, DuplicateOf: r.DuplicateOf}
@@ -107,7 +107,7 @@ type verdict struct {
 
 // verdictOf rebuilds the simulate.Verdict a record was made from. The record keeps its
 // outcome and assumptions; whether a failure drops the message is in its assumption.
-func verdictOf(r *receiver.Record, e *webhook.Event) *verdict {
+func verdictOf(r *record.Record, e *webhook.Event) *verdict {
 	if e == nil || !webhook.IsSync(r.Trigger) || r.Outcome == string(simulate.Rejected) {
 		return nil
 	}
@@ -164,8 +164,8 @@ func answerObject(body any) map[string]any {
 
 // detail is one delivery whole, for the detail view.
 type detail struct {
-	Row    row             `json:"row"`
-	Record receiver.Record `json:"record"`
+	Row    row           `json:"row"`
+	Record record.Record `json:"record"`
 	// PayloadText is the payload pretty-printed, numbers as received, for the editor; "" when
 	// the body is not JSON.
 	PayloadText string `json:"payloadText"`
@@ -174,7 +174,7 @@ type detail struct {
 	Verdict *verdict `json:"verdict"`
 }
 
-func detailOf(r receiver.Record) detail {
+func detailOf(r record.Record) detail {
 	e := event(&r)
 	var sum *webhook.Summary
 	if e != nil {

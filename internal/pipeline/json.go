@@ -7,7 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/comethook/comethook/internal/receiver"
+	"github.com/comethook/comethook/internal/bytesize"
 )
 
 // JSONMax bounds what --json holds for a reader that does not keep up.
@@ -56,7 +56,7 @@ func (j *JSONLines) Add(e *Entry) {
 	}
 	j.mu.Unlock()
 	if !fits && j.dropped.Add(1) == 1 && j.warn != nil {
-		j.warn(fmt.Sprintf("--json: stdout is not being read: %s of records wait for it; further records are dropped and counted", receiver.SizeText(int64(j.max))))
+		j.warn(fmt.Sprintf("--json: stdout is not being read: %s of records wait for it; further records are dropped and counted", bytesize.Text(int64(j.max))))
 	}
 }
 
@@ -74,6 +74,8 @@ func (j *JSONLines) Close() {
 // Dropped is how many records were not printed: the reader fell too far behind, or stdout
 // could no longer be written. Read it after Close.
 func (j *JSONLines) Dropped() int64 { return j.dropped.Load() }
+
+func (j *JSONLines) countLosses(s *Summary) { s.NotPrinted = j.Dropped() }
 
 func (j *JSONLines) run() {
 	defer close(j.done)

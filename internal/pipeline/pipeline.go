@@ -14,10 +14,12 @@
 package pipeline
 
 import (
+	"net/http"
 	"runtime"
 	"sync"
 
 	"github.com/comethook/comethook/internal/receiver"
+	"github.com/comethook/comethook/internal/record"
 	"github.com/comethook/comethook/internal/webhook"
 	"github.com/comethook/comethook/simulate"
 )
@@ -25,7 +27,7 @@ import (
 // Entry is one delivery with what its sinks need, worked out once on the request's goroutine.
 type Entry struct {
 	Delivery *receiver.Delivery
-	Record   receiver.Record
+	Record   record.Record
 	// Line is Record as one JSON line, newline included: the capture's and --json's bytes.
 	// Nil when the record could not be encoded.
 	Line []byte
@@ -77,6 +79,22 @@ type Pipeline struct {
 type Counts struct {
 	Total    int
 	Outcomes map[simulate.Outcome]int
+}
+
+// Filter is listen's -t filter: deliveries of the triggers matching patterns (all, with
+// none). What needs attention is shown whatever the filter: a POST rejected (a wrong
+// password in the dashboard, say) or whose body is not a webhook. Not a GET of /favicon.ico.
+func Filter(patterns []string) func(*receiver.Delivery) bool {
+	return func(d *receiver.Delivery) bool {
+		trigger := ""
+		if d.Event != nil {
+			trigger = d.Event.Trigger
+		}
+		if d.Method == http.MethodPost && (trigger == "" || d.Outcome == simulate.Rejected) {
+			return true
+		}
+		return webhook.Match(patterns, trigger)
+	}
 }
 
 // New starts a pipeline feeding sinks; shown is the -t filter (nil shows everything).
@@ -144,8 +162,9 @@ func caughtUp[T any](ch chan T) bool {
 	return len(ch) == 0
 }
 
-// Close takes the deliveries still queued to the sinks, closes them, and returns the counts.
-func (p *Pipeline) Close() Counts {
+// Close takes the deliveries still queued to the sinks, closes them (each writes what it
+// holds: its losses count too), and returns the counts and every sink's losses.
+func (p *Pipeline) Close() Summary {
 	p.mu.Lock()
 	if !p.closed {
 		p.closed = true
@@ -153,5 +172,14 @@ func (p *Pipeline) Close() Counts {
 	}
 	p.mu.Unlock()
 	<-p.done
-	return p.counts
+	sum := Summary{Counts: p.counts}
+	for _, s := range p.sinks {
+		if l, ok := s.(lossCounter); ok {
+			l.countLosses(&sum)
+		}
+	}
+	return sum
 }
+
+// lossCounter is a sink that can fail to write: it says how often in the summary.
+type lossCounter interface{ countLosses(*Summary) }

@@ -4,7 +4,7 @@ import (
 	"fmt"
 
 	"github.com/comethook/comethook/internal/history"
-	"github.com/comethook/comethook/internal/receiver"
+	"github.com/comethook/comethook/internal/record"
 	"github.com/comethook/comethook/internal/webhook"
 )
 
@@ -40,9 +40,11 @@ func (c *Capture) Flush()       { c.once.check("capture", c.w.Flush()) }
 // Close writes the last batch; its failure counts in Lost like any other.
 func (c *Capture) Close() { c.once.check("capture", c.w.Close()) }
 
+func (c *Capture) countLosses(s *Summary) { s.NotCaptured = c.w.Lost() }
+
 // Inspector is what the web inspector takes: every record, with its gist.
 type Inspector interface {
-	Add(receiver.Record, *webhook.Summary)
+	Add(record.Record, *webhook.Summary)
 }
 
 // InspectorSink feeds the web inspector, which keeps the newest records in memory and pushes
@@ -78,3 +80,5 @@ func (s *Save) Close() {}
 
 // NotSaved is how many events could not be written as fixtures; read it after Close.
 func (s *Save) NotSaved() int { return s.notSaved }
+
+func (s *Save) countLosses(sum *Summary) { sum.NotSaved = s.notSaved }

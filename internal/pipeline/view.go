@@ -116,6 +116,8 @@ func (v *View) Close() {
 // NotShown is how many deliveries the terminal skipped while it was paused.
 func (v *View) NotShown() int64 { return v.notShown.Load() }
 
+func (v *View) countLosses(s *Summary) { s.NotShown = v.NotShown() }
+
 // Warn shows a warning without waiting for the terminal: it is queued behind the lines
 // already there, or held (up to maxHeldWarnings, then counted) while the queue is full.
 // After Close it is written at once. Safe from any goroutine.
@@ -177,7 +179,7 @@ func (v *View) catchUp() {
 		v.note(fmt.Sprintf("… %d more warnings not shown while the terminal was paused", n))
 	}
 	if n := v.unsaid.Swap(0); n > 0 {
-		what := fmt.Sprintf("… %s not shown while the terminal was paused", deliveries(n))
+		what := fmt.Sprintf("… %s not shown while the terminal was paused", render.Deliveries(int(n)))
 		if v.hint != "" {
 			what += "; " + v.hint
 		}
@@ -189,12 +191,4 @@ func (v *View) note(msg string) {
 	var b bytes.Buffer
 	v.p.WithOutErr(io.Discard, &b).Note(msg)
 	v.errw.Write(b.Bytes())
-}
-
-// deliveries counts: "1 delivery", "1204 deliveries" (no separators, like listen's summary).
-func deliveries(n int64) string {
-	if n == 1 {
-		return "1 delivery"
-	}
-	return fmt.Sprintf("%d deliveries", n)
 }

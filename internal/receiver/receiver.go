@@ -24,6 +24,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/comethook/comethook/internal/bytesize"
 	"github.com/comethook/comethook/internal/webhook"
 	"github.com/comethook/comethook/simulate"
 )
@@ -263,7 +264,7 @@ func (h *Handler) handle(w http.ResponseWriter, r *http.Request, d *Delivery, st
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			h.reject(w, d, start, http.StatusRequestEntityTooLarge, "", nil,
-				fmt.Sprintf("body larger than the %s limit: raise it with --max-body if CometChat really sends this much", SizeText(h.c.MaxBody)))
+				fmt.Sprintf("body larger than the %s limit: raise it with --max-body if CometChat really sends this much", bytesize.Text(h.c.MaxBody)))
 			return
 		}
 		if os.IsTimeout(err) {
@@ -581,15 +582,4 @@ func (h *Handler) Wait(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-}
-
-// SizeText says a byte count as a person would: "64 KiB", "1 MiB", "1000 bytes".
-func SizeText(n int64) string {
-	switch {
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KiB", n>>10)
-	}
-	return fmt.Sprintf("%d bytes", n)
 }

@@ -19,6 +19,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/comethook/comethook/internal/record"
 	"github.com/comethook/comethook/internal/webhook"
 	"github.com/comethook/comethook/simulate"
 )
@@ -986,7 +987,7 @@ func TestRecordInvalidUTF8(t *testing.T) {
 			if !utf8.Valid(line) || !json.Valid(line) {
 				t.Fatalf("the line is not valid UTF-8 JSON: %q", line)
 			}
-			var back Record
+			var back record.Record
 			if err := json.Unmarshal(line, &back); err != nil {
 				t.Fatal(err)
 			}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/comethook/comethook/fixtures"
 	"github.com/comethook/comethook/internal/receiver"
+	"github.com/comethook/comethook/internal/record"
 	"github.com/comethook/comethook/internal/webhook"
 	"github.com/comethook/comethook/simulate"
 )
@@ -88,9 +89,9 @@ func FuzzDeliveryLine(f *testing.F) {
 
 			out.Reset()
 			dup := int64(3)
-			rec := receiver.Record{
+			rec := record.Record{
 				Seq: 7, ReceivedAt: query, Method: method, Path: path, Query: query, Headers: map[string]string{warning: errText},
-				Payload: body, Response: receiver.RecordResponse{Status: 502, Body: errText, Source: warning},
+				Payload: body, Response: record.Response{Status: 502, Body: errText, Source: warning},
 				Outcome: outcome, Assumptions: []string{warning}, Warnings: []string{warning}, DuplicateOf: &dup, Error: &errText,
 			}
 			if verbose {

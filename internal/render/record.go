@@ -5,13 +5,13 @@ import (
 	"sort"
 	"time"
 
-	"github.com/comethook/comethook/internal/receiver"
+	"github.com/comethook/comethook/internal/record"
 	"github.com/comethook/comethook/internal/webhook"
 	"github.com/comethook/comethook/simulate"
 )
 
 // RecordRow prints one captured delivery on one line (comethook events).
-func (p *Printer) RecordRow(r receiver.Record) {
+func (p *Printer) RecordRow(r record.Record) {
 	st := p.st
 	when := Clean(r.ReceivedAt, false) // shown as it is when it is not a time: untrusted text
 	if t, err := time.Parse(time.RFC3339Nano, r.ReceivedAt); err == nil {
@@ -31,7 +31,7 @@ func (p *Printer) RecordRow(r receiver.Record) {
 }
 
 // RecordDetail prints one captured delivery whole (comethook events show).
-func (p *Printer) RecordDetail(r receiver.Record) {
+func (p *Printer) RecordDetail(r record.Record) {
 	st, w := p.st, p.Out
 	p.RecordRow(r)
 	path := r.Path

@@ -1,9 +1,12 @@
 package render
 
 import (
+	"fmt"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/comethook/comethook/simulate"
 )
 
 // Clean makes untrusted text safe for a terminal: escape sequences (CSI, OSC, DCS and the
@@ -112,4 +115,23 @@ func Shorten(s string, n int) string {
 	}
 	r := []rune(s)
 	return string(r[:n-1]) + "…"
+}
+
+// OutcomeWords counts outcomes in words, in the vocabulary's order: "4 delivered, 1 injected".
+func OutcomeWords(counts map[simulate.Outcome]int) string {
+	var words []string
+	for _, o := range simulate.Outcomes() {
+		if n := counts[o]; n > 0 {
+			words = append(words, fmt.Sprintf("%d %s", n, o))
+		}
+	}
+	return strings.Join(words, ", ")
+}
+
+// Deliveries counts: "1 delivery", "2 deliveries".
+func Deliveries(n int) string {
+	if n == 1 {
+		return "1 delivery"
+	}
+	return fmt.Sprintf("%d deliveries", n)
 }
