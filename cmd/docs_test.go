@@ -53,6 +53,13 @@ func TestManPagesNamedInReleaseExist(t *testing.T) {
 	if len(named) == 0 {
 		t.Fatal(".goreleaser.yaml names no man pages for the cask")
 	}
+	// Every page the generator writes is installed by the cask: a new command's too.
+	written, _ := filepath.Glob(filepath.Join(dir, "*.1"))
+	for _, w := range written {
+		if !slices.ContainsFunc(named, func(m []string) bool { return m[1] == filepath.Base(w) }) {
+			t.Errorf("the generator writes %s, which .goreleaser.yaml's cask does not install (manpages:)", filepath.Base(w))
+		}
+	}
 	for _, m := range named {
 		b, err := os.ReadFile(filepath.Join(dir, m[1]))
 		if err != nil {

@@ -10,7 +10,6 @@ import (
 	"os"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -63,6 +62,8 @@ type listenOptions struct {
 	stopTimeout   time.Duration // how long Ctrl-C waits for deliveries in flight
 	cpuProfile    string        // hidden: write a CPU profile of the run (bench/run's profiles)
 	bodyTimeout   time.Duration
+
+	register registerOptions
 
 	token string         // the ngrok authtoken, "" for no tunnel (tunnelMode)
 	cas   *x509.CertPool // --ngrok-connect-cas, loaded
@@ -122,6 +123,7 @@ delivery instead. Ctrl-C stops it.`,
 	fl.StringVar(&o.save, "save", "", "also write each event as a fixture file <seq>-<trigger>.json in this directory")
 	fl.StringVar(&o.inspect, "inspect", defaultInspect, "serve the web inspector on this loopback address, or off")
 	o.rules.bind(c)
+	o.register.bind(c)
 	fl.DurationVar(&o.headerTimeout, "read-header-timeout", defaultHeaderTimeout, "how long a client may take to send its request headers")
 	fl.DurationVar(&o.idleTimeout, "idle-timeout", defaultIdleTimeout, "how long a kept-alive connection may sit idle")
 	fl.DurationVar(&o.stopTimeout, "stop-timeout", 5*time.Second, "how long Ctrl-C waits for deliveries in flight")
@@ -230,8 +232,18 @@ func runListen(ctx context.Context, e *env, o *listenOptions) error {
 		go pub.Serve(tun.Listener())
 	}
 
+	var reg *registration
+	if o.register.mode != "" {
+		var refused []string
+		reg, refused, err = o.register.register(ctx, tun.URL(), cfg.BasicAuth, o.triggers)
+		if err != nil {
+			e.p.Warn(fmt.Sprintf("--register: %v; paste the URL in the dashboard instead", err))
+		} else {
+			b.Registered = o.register.registeredWords(reg, refused)
+		}
+	}
 	e.p.Banner(b)
-	st := listenerState{PID: os.Getpid(), StartedAt: time.Now(), LocalURL: localURL, PublicURL: b.PublicURL, Capture: b.Capture}
+	st := listenerState{Registered: reg, PID: os.Getpid(), StartedAt: time.Now(), LocalURL: localURL, PublicURL: b.PublicURL, Capture: b.Capture}
 	if cfg.Forward != nil {
 		st.ForwardTo = cfg.Forward.String() // the whole URL: replay reaches the app with it
 	}
@@ -244,6 +256,7 @@ func runListen(ctx context.Context, e *env, o *listenOptions) error {
 	}
 
 	<-ctx.Done()
+	o.register.unregister(e, reg) // first: CometChat stops sending to a tunnel about to close
 	receiver.Shutdown(h, o.stopTimeout, servers...)
 	if tun != nil {
 		_ = tun.Close()
@@ -269,27 +282,4 @@ func captureNote(sum pipeline.Summary, capture *history.Writer, captureMax strin
 		return fmt.Sprintf("Captured the newest %d of %s (--capture-max %s) to %s", int64(sum.Total)-dropped, total, captureMax, capture.Path())
 	}
 	return "Captured to " + capture.Path()
-}
-
-// banner is what listen says when ready (the inspector's address is added by the caller).
-func (o *listenOptions) banner(localURL string, cfg receiver.Config, tun *tunnel.Tunnel, capture *history.Writer) render.Banner {
-	b := render.Banner{LocalURL: localURL, MockAnswer: mockWords(cfg.Mock)}
-	if cfg.Forward != nil {
-		b.ForwardTo = cfg.Forward.Safe()
-	}
-	switch {
-	case tun != nil:
-		b.PublicURL = tun.URL()
-	case o.tunnel == "none": // asked for: no advice on getting a tunnel
-	default:
-		b.Notes = append(b.Notes, "No ngrok tunnel: set NGROK_AUTHTOKEN (https://dashboard.ngrok.com/get-started/your-authtoken)",
-			"or pass --authtoken to get a public URL for the CometChat dashboard.")
-	}
-	if len(o.triggers) > 0 {
-		b.Filter = strings.Join(o.triggers, ", ")
-	}
-	if capture != nil {
-		b.Capture = capture.Path()
-	}
-	return b
 }

@@ -64,6 +64,9 @@ func (o *listenOptions) check(e *env) (receiver.Config, error) {
 			return cfg, usageErr(fmt.Errorf("--ngrok-connect-cas: %w", err), "")
 		}
 	}
+	if err := o.register.check(e, o.token != "", &cfg); err != nil {
+		return cfg, err
+	}
 	return cfg, checkInspectAddr(o.inspect)
 }
 
@@ -365,3 +368,26 @@ func writeReadyFile(name string, facts map[string]any) error {
 }
 
 func nilLogger() *log.Logger { return log.New(io.Discard, "", 0) }
+
+// banner is what listen says when ready (the inspector's address is added by the caller).
+func (o *listenOptions) banner(localURL string, cfg receiver.Config, tun *tunnel.Tunnel, capture *history.Writer) render.Banner {
+	b := render.Banner{LocalURL: localURL, MockAnswer: mockWords(cfg.Mock)}
+	if cfg.Forward != nil {
+		b.ForwardTo = cfg.Forward.Safe()
+	}
+	switch {
+	case tun != nil:
+		b.PublicURL = tun.URL()
+	case o.tunnel == "none": // asked for: no advice on getting a tunnel
+	default:
+		b.Notes = append(b.Notes, "No ngrok tunnel: set NGROK_AUTHTOKEN (https://dashboard.ngrok.com/get-started/your-authtoken)",
+			"or pass --authtoken to get a public URL for the CometChat dashboard.")
+	}
+	if len(o.triggers) > 0 {
+		b.Filter = strings.Join(o.triggers, ", ")
+	}
+	if capture != nil {
+		b.Capture = capture.Path()
+	}
+	return b
+}

@@ -26,8 +26,17 @@ type listenerState struct {
 	PublicURL string    `json:"publicURL,omitempty"`
 	ForwardTo string    `json:"forwardTo,omitempty"`
 	Capture   string    `json:"capture,omitempty"`
+	// Registered is the webhook listen --register pointed at this listener.
+	Registered *registration `json:"registered,omitempty"`
 
 	file string // where it was read, for warnings about it
+}
+
+// registration is what listen --register made of the app's webhook.
+type registration struct {
+	ID       string   `json:"id"`
+	Legacy   bool     `json:"legacy,omitempty"`
+	Triggers []string `json:"triggers"`
 }
 
 // Each running listen has its own state file, so that two of them do not overwrite (or,

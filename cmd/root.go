@@ -172,6 +172,8 @@ listen also serves a web inspector on http://127.0.0.1:4041.`,
 		newEventsCmd(e),
 		newReplayCmd(e),
 		newSendCmd(e),
+		newTriggerCmd(e),
+		newWebhooksCmd(e),
 		newFixturesCmd(e),
 		newVersionCmd(e),
 	)

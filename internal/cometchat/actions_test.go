@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -208,5 +209,33 @@ func TestManageWebhooks(t *testing.T) {
 	bad := cometchat.Webhooks{C: cometchat.NewMgmt(f.MgmtURL(), "mk", "wrong", http.DefaultClient), AppID: "app1"}
 	if _, err := bad.List(ctx); !errors.As(err, &ae) || ae.Status != 401 {
 		t.Errorf("wrong secret: %v", err)
+	}
+}
+
+// What -v shows of a call has no credentials: not the headers, not a password in a body.
+func TestExchangesAreMasked(t *testing.T) {
+	f, _ := startFake(t, cometchatfake.Config{})
+	var seen []cometchat.Exchange
+	c := cometchat.NewMgmt(f.MgmtURL(), "mk", "ms", http.DefaultClient)
+	c.OnExchange = func(ex cometchat.Exchange) { seen = append(seen, ex) }
+	m := cometchat.Webhooks{C: c, AppID: "app1"}
+	ctx := context.Background()
+	if err := m.Create(ctx, cometchat.Webhook{ID: "h", Name: "h", URL: "https://a.example/", UseBasicAuth: true, Username: "u", Password: "pa\"ss-secret"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Get(ctx, "h"); err != nil {
+		t.Fatal(err)
+	}
+	for _, ex := range seen {
+		all := string(ex.Body) + string(ex.Answer) + fmt.Sprint(ex.Header)
+		if strings.Contains(all, "ss-secret") || strings.Contains(all, "ms") && strings.Contains(fmt.Sprint(ex.Header), "ms]") {
+			t.Errorf("%s %s shows a secret: %s", ex.Method, ex.URL, all)
+		}
+		if !strings.Contains(fmt.Sprint(ex.Header), "****") {
+			t.Errorf("%s %s: headers %v, want the key and secret masked", ex.Method, ex.URL, ex.Header)
+		}
+	}
+	if !strings.Contains(string(seen[0].Body), `"password":"****"`) {
+		t.Errorf("create's body as shown: %s", seen[0].Body)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -195,7 +196,7 @@ func (c *Client) do(ctx context.Context, r Request) (*Answer, time.Duration, err
 	}
 	start := time.Now()
 	resp, err := c.HTTP.Do(req)
-	ex := Exchange{Method: r.Method, URL: url, Header: MaskHeader(req.Header), Body: body, Duration: time.Since(start)}
+	ex := Exchange{Method: r.Method, URL: url, Header: MaskHeader(req.Header), Body: MaskJSON(body), Duration: time.Since(start)}
 	if err != nil {
 		var ue interface{ Unwrap() error }
 		if errors.As(err, &ue) {
@@ -207,7 +208,7 @@ func (c *Client) do(ctx context.Context, r Request) (*Answer, time.Duration, err
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
-	ex.Status, ex.Answer, ex.Duration = resp.StatusCode, raw, time.Since(start)
+	ex.Status, ex.Answer, ex.Duration = resp.StatusCode, MaskJSON(raw), time.Since(start)
 	c.report(ex)
 	if err != nil {
 		return nil, 0, &NetError{Err: err, Host: req.URL.Host}
@@ -267,6 +268,18 @@ func (e *NetError) Error() string {
 }
 
 func (e *NetError) Unwrap() error { return e.Err }
+
+// secretField is a JSON string field that holds a secret: a webhook's Basic Auth password
+// (create-webhook's body, and the answers, which give it back).
+var secretField = regexp.MustCompile(`("(?:password|secret|apikey)"\s*:\s*)"(?:[^"\\]|\\.)*"`)
+
+// MaskJSON copies b with the values of secret fields replaced by "****".
+func MaskJSON(b []byte) []byte {
+	if b == nil {
+		return nil
+	}
+	return secretField.ReplaceAll(b, []byte(`$1"****"`))
+}
 
 // secretHeaders are the credentials' headers: shown as "****".
 var secretHeaders = []string{"Apikey", "Key", "Secret", "Authorization"}

@@ -119,6 +119,14 @@ func Start(cfg Config) (*Server, error) {
 	for _, u := range cfg.Users {
 		s.users[u] = true
 	}
+	// New apps come with sample data ([INF] the sample group's guid, from the API spec's and
+	// payloads' examples): the sample users in one public group.
+	sample := &group{guid: "cometchat-guid-1", name: "Hiking Group", owner: cfg.Users[0], members: map[string]string{}, banned: map[string]bool{}}
+	for _, u := range cfg.Users {
+		sample.members[u] = "participant"
+	}
+	sample.members[cfg.Users[0]] = "admin"
+	s.groups[sample.guid] = sample
 	tr := &http.Transport{Proxy: nil, DisableCompression: true}
 	if cfg.DeliverVia != "" {
 		via := cfg.DeliverVia

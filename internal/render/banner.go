@@ -16,6 +16,7 @@ type Banner struct {
 	Inspect    string // reserved for the inspector
 	Filter     string // -t patterns, shown once
 	Capture    string // the capture file, when capturing
+	Registered string // what listen --register did, instead of the instruction to paste the URL
 	Notes      []string
 }
 
@@ -24,11 +25,14 @@ func (p *Printer) Banner(b Banner) {
 	st := p.est
 	var lines []string
 	if b.PublicURL != "" {
-		lines = append(lines,
-			st.bold.Sprint("CometChat webhook URL")+"   "+st.cyan.Sprint(b.PublicURL),
-			"Paste it in Dashboard → Settings → Webhooks",
-			"(before_message: Settings → Legacy Webhooks).",
-			st.faint.Sprint("Local: "+b.LocalURL))
+		lines = append(lines, st.bold.Sprint("CometChat webhook URL")+"   "+st.cyan.Sprint(b.PublicURL))
+		if b.Registered != "" {
+			lines = append(lines, st.green.Sprint(b.Registered))
+		} else {
+			lines = append(lines, "Paste it in Dashboard → Settings → Webhooks",
+				"(before_message: Settings → Legacy Webhooks).")
+		}
+		lines = append(lines, st.faint.Sprint("Local: "+b.LocalURL))
 	} else {
 		lines = append(lines,
 			st.bold.Sprint("Listening locally")+"   "+st.cyan.Sprint(b.LocalURL),
