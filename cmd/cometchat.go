@@ -53,22 +53,50 @@ func dotenv(e *env) map[string]string {
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		line = strings.TrimPrefix(line, "export ")
+	for first := true; sc.Scan(); first = false {
+		line := sc.Text()
+		if first {
+			line = strings.TrimPrefix(line, "\ufeff") // a byte-order mark some editors write
+		}
+		line = strings.TrimPrefix(strings.TrimSpace(line), "export ")
 		k, v, ok := strings.Cut(line, "=")
 		if !ok || strings.HasPrefix(k, "#") {
 			continue
 		}
-		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
-		if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
-			v = v[1 : len(v)-1]
-		} else if i := strings.Index(v, " #"); i >= 0 {
-			v = strings.TrimSpace(v[:i])
-		}
-		vals[k] = v
+		vals[strings.TrimSpace(k)] = dotenvValue(strings.TrimSpace(v))
+	}
+	if err := sc.Err(); err != nil {
+		e.p.Warn(fmt.Sprintf("not reading .env: %v", err))
 	}
 	return vals
+}
+
+// dotenvValue is a .env value: quoted ("…" or '…', then anything after the closing quote, a
+// comment, is dropped) or bare (up to a " #" comment).
+func dotenvValue(v string) string {
+	if len(v) > 0 && (v[0] == '"' || v[0] == '\'') {
+		if end := strings.IndexByte(v[1:], v[0]); end >= 0 {
+			return v[1 : end+1]
+		}
+	}
+	if i := strings.Index(v, " #"); i >= 0 {
+		v = v[:i]
+	}
+	return strings.TrimSpace(v)
+}
+
+// validAppID is what CometChat's app IDs are: letters and digits. The ID goes into the API's
+// host name, so anything else (a ".env" with "evil.example#") could send the key elsewhere.
+func validAppID(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // lookup finds a value: the flag, else the environment, else .env.
@@ -109,9 +137,12 @@ func (f *appFlags) restClient(e *env) (*cometchat.Client, string, error) {
 		return nil, "", usageErr(fmt.Errorf("missing %s", strings.Join(missing, ", ")),
 			"all three are in the CometChat dashboard: your app → API & Auth Keys (use the REST API Key, with full access); a .env file here is read too")
 	}
+	if !validAppID(appID) {
+		return nil, "", usageErr(fmt.Errorf("app ID %q: CometChat's app IDs are letters and digits", appID), "check --app-id, COMETCHAT_APP_ID or .env")
+	}
 	if base == "" {
 		if !slices.Contains(cometchat.Regions, region) {
-			return nil, "", usageErr(fmt.Errorf("--region %q: want us, eu or in", region), "")
+			return nil, "", usageErr(fmt.Errorf("region %q: want us, eu or in", region), "check --region, COMETCHAT_REGION or .env")
 		}
 		base = cometchat.BaseURL(appID, region)
 	}
@@ -144,6 +175,9 @@ func (f *appFlags) mgmtClient(e *env) (c *cometchat.Client, appID string, ok boo
 		return nil, "", false, usageErr(fmt.Errorf("missing %s", strings.Join(missing, ", ")),
 			"the Management API's key and secret come with plans that include it (CometChat's Management APIs page); the app ID is in the dashboard")
 	}
+	if !validAppID(appID) {
+		return nil, "", false, usageErr(fmt.Errorf("app ID %q: CometChat's app IDs are letters and digits", appID), "check --app-id, COMETCHAT_APP_ID or .env")
+	}
 	base := e.getenv("COMETCHAT_MGMT_URL")
 	if base == "" {
 		base = cometchat.MgmtURL
@@ -163,7 +197,7 @@ func apiErr(what string, err error) error {
 	}
 	var ne *cometchat.NetError
 	if errors.As(err, &ne) {
-		return failErr(fmt.Errorf("%s: %w", what, ne), "check your connection, or COMETCHAT_API_URL / COMETCHAT_MGMT_URL if you set one")
+		return failErr(ne, "check your connection, or COMETCHAT_API_URL / COMETCHAT_MGMT_URL if you set one")
 	}
 	return failErr(fmt.Errorf("%s: %w", what, err), "")
 }

@@ -221,6 +221,19 @@ func runListen(ctx context.Context, e *env, o *listenOptions) error {
 		go insSrv.Serve(insLn)
 		b.Inspect = "http://" + insLn.Addr().String()
 	}
+	var reg *registration
+	if o.register.mode != "" {
+		var refused []string
+		reg, refused, err = o.register.register(ctx, tun.URL(), cfg.BasicAuth, o.triggers)
+		if err != nil {
+			e.p.Warn(fmt.Sprintf("--register: %v; paste the URL in the dashboard instead", err))
+			if o.register.generated {
+				cfg.BasicAuth = "" // made for a webhook that does not exist: nobody could send it
+			}
+		} else {
+			b.Registered = o.register.registeredWords(reg, refused)
+		}
+	}
 	pl := pipeline.New(pipeline.Filter(o.triggers), sinks...)
 	cfg.Emit = pl.Emit
 	h := receiver.New(cfg)
@@ -232,20 +245,13 @@ func runListen(ctx context.Context, e *env, o *listenOptions) error {
 		go pub.Serve(tun.Listener())
 	}
 
-	var reg *registration
-	if o.register.mode != "" {
-		var refused []string
-		reg, refused, err = o.register.register(ctx, tun.URL(), cfg.BasicAuth, o.triggers)
-		if err != nil {
-			e.p.Warn(fmt.Sprintf("--register: %v; paste the URL in the dashboard instead", err))
-		} else {
-			b.Registered = o.register.registeredWords(reg, refused)
-		}
-	}
 	e.p.Banner(b)
 	st := listenerState{Registered: reg, PID: os.Getpid(), StartedAt: time.Now(), LocalURL: localURL, PublicURL: b.PublicURL, Capture: b.Capture}
 	if cfg.Forward != nil {
 		st.ForwardTo = cfg.Forward.String() // the whole URL: replay reaches the app with it
+	}
+	if reg != nil && o.register.generated {
+		st.RunAuth = cfg.BasicAuth // for send and replay to this listener
 	}
 	defer writeListenerState(e, st)()
 	if o.readyFile != "" {

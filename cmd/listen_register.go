@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -24,7 +25,8 @@ type registerOptions struct {
 	legacy    bool
 	app       appFlags
 
-	hooks cometchat.Webhooks // set by check
+	hooks     cometchat.Webhooks // set by check
+	generated bool               // the Basic Auth credentials are the run's own
 }
 
 func (r *registerOptions) bind(c *cobra.Command) {
@@ -74,6 +76,7 @@ func (r *registerOptions) check(e *env, tunnel bool, cfg *receiver.Config) error
 	r.hooks = cometchat.Webhooks{C: c, AppID: appID, Legacy: r.legacy}
 	if cfg.BasicAuth == "" {
 		cfg.BasicAuth = "comethook:" + rand.Text() // what the webhook sends, and listen checks
+		r.generated = true
 	}
 	return nil
 }
@@ -112,9 +115,13 @@ func triggersFor(legacy bool, patterns []string) []string {
 func (r *registerOptions) register(ctx context.Context, url, basicAuth string, patterns []string) (*registration, []string, error) {
 	user, pass, _ := strings.Cut(basicAuth, ":")
 	h := cometchat.Webhook{ID: r.webhookID, Name: r.webhookID, URL: url, Enabled: true, UseBasicAuth: true, Username: user, Password: pass, RetryOnFailure: true}
-	_, err := r.hooks.Get(ctx, h.ID)
+	old, err := r.hooks.Get(ctx, h.ID)
 	var ae *cometchat.APIError
 	switch {
+	case err == nil && !takeOver(old):
+		// Not comethook's, and not a dead tunnel's: pointing it here would take a webhook
+		// that works (production's, say) away from where it delivers.
+		return nil, nil, fmt.Errorf("the webhook %s exists and points at %s, not at an ngrok tunnel: pass another --webhook-id", h.ID, old.URL)
 	case err == nil: // a webhook of an earlier run (a crash left it): take it over
 		err = r.hooks.Update(ctx, h)
 	case errors.As(err, &ae) && ae.Code == "ERR_WEBHOOK_NOT_FOUND":
@@ -125,7 +132,7 @@ func (r *registerOptions) register(ctx context.Context, url, basicAuth string, p
 	}
 	want := triggersFor(r.legacy, patterns)
 	var refused []string
-	if err := r.hooks.SetTriggers(ctx, h.ID, want); err != nil {
+	if err := r.hooks.SetTriggers(ctx, h.ID, want); errors.As(err, &ae) && (ae.Code == "ERR_TRIGGER_NOT_FOUND" || ae.Status == 400) {
 		// One trigger CometChat does not know (the docs' lists differ) must not cost the
 		// others: add them one by one.
 		var kept []string
@@ -137,8 +144,17 @@ func (r *registerOptions) register(ctx context.Context, url, basicAuth string, p
 			kept = append(kept, t)
 		}
 		want = kept
+	} else if err != nil {
+		return nil, nil, fmt.Errorf("setting the webhook's triggers: %w", err)
 	}
-	return &registration{ID: h.ID, Legacy: r.legacy, Triggers: want}, refused, nil
+	return &registration{ID: h.ID, Legacy: r.legacy, Triggers: want, URL: url}, refused, nil
+}
+
+// takeOver says whether --register may point an existing webhook at this tunnel: one that
+// comethook made (its id), or one that points at an ngrok URL (a tunnel, dead or not).
+func takeOver(h cometchat.Webhook) bool {
+	u, err := url.Parse(h.URL)
+	return strings.HasPrefix(h.ID, "comethook") || err == nil && isNgrokHost(u.Hostname())
 }
 
 // unregister lets the webhook go at exit, as --register says: disabled, deleted or kept.
@@ -151,6 +167,11 @@ func (r *registerOptions) unregister(e *env, reg *registration) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	// Only if it still points here: another listen may have taken it over since.
+	if h, err := r.hooks.Get(ctx, reg.ID); err == nil && h.URL != reg.URL {
+		e.p.Note(fmt.Sprintf("The webhook %s now points at %s (another listen took it over): left as it is.", reg.ID, h.URL))
+		return
+	}
 	var err error
 	what := "disabled"
 	if r.mode == "delete" {

@@ -28,6 +28,9 @@ type listenerState struct {
 	Capture   string    `json:"capture,omitempty"`
 	// Registered is the webhook listen --register pointed at this listener.
 	Registered *registration `json:"registered,omitempty"`
+	// RunAuth is the Basic Auth (user:pass) --register made for this run, which listen then
+	// requires: send and replay to this listener use it. The file is the user's alone (0600).
+	RunAuth string `json:"runAuth,omitempty"`
 
 	file string // where it was read, for warnings about it
 }
@@ -35,6 +38,7 @@ type listenerState struct {
 // registration is what listen --register made of the app's webhook.
 type registration struct {
 	ID       string   `json:"id"`
+	URL      string   `json:"url"`
 	Legacy   bool     `json:"legacy,omitempty"`
 	Triggers []string `json:"triggers"`
 }

@@ -93,6 +93,9 @@ func runReplay(ctx context.Context, e *env, o *replayOptions, args []string) err
 			forwardTo = st.ForwardTo
 		} else if st, ok = runningListener(e, func(st listenerState) bool { return st.ForwardTo == "" && st.localURL() != "" }); ok {
 			listenerURL = st.localURL()
+			if o.send.basicAuth == "" && e.getenv("COMETHOOK_BASIC_AUTH") == "" {
+				o.send.basicAuth = st.RunAuth // what listen --register made for its run
+			}
 		}
 		if !ok {
 			if _, err := captureDir(e); errors.As(err, new(*history.UnsafeError)) { // why none was found

@@ -339,9 +339,10 @@ func deliveryRequest(e *env, to, basicAuth string, headers []string, timeout tim
 	if to == "" {
 		to = e.getenv("COMETHOOK_URL")
 	}
+	runAuth := ""
 	if to == "" { // the listener running on this machine, the newest: said, never silent
 		if st, ok := runningListener(e, func(st listenerState) bool { return st.localURL() != "" }); ok {
-			to = st.localURL()
+			to, runAuth = st.localURL(), st.RunAuth
 			e.p.Note("→ " + st.describe())
 		}
 	}
@@ -356,6 +357,9 @@ func deliveryRequest(e *env, to, basicAuth string, headers []string, timeout tim
 	basicAuth, err = resolveBasicAuth(e, basicAuth)
 	if err != nil {
 		return req, err
+	}
+	if basicAuth == "" {
+		basicAuth = runAuth // the credentials listen --register made for its run
 	}
 	h := http.Header{}
 	for _, kv := range headers {

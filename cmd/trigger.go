@@ -127,6 +127,10 @@ func runTrigger(ctx context.Context, e *env, o *triggerOptions, name string) err
 				"comethook send "+name+" plays it against your endpoint instead")
 		}
 		hint := "comethook trigger --list shows what it can cause"
+		if _, known := webhook.Lookup(name, ""); known {
+			return usageErr(fmt.Errorf("comethook trigger cannot cause %s", name),
+				"comethook send "+name+" plays it against your endpoint; "+hint)
+		}
 		if s := webhook.Suggest(name); len(s) > 0 {
 			hint = "did you mean " + strings.Join(s, " or ") + "? " + hint
 		}
@@ -134,6 +138,12 @@ func runTrigger(ctx context.Context, e *env, o *triggerOptions, name string) err
 	}
 	if o.wait < 0 {
 		return usageErr(errors.New("--wait cannot be negative"), "")
+	}
+	if o.group != "" {
+		if !validGUID(o.group) {
+			return usageErr(fmt.Errorf("--group %q: a GUID is letters, digits, - and _ (at most 100)", o.group), "")
+		}
+		o.group = strings.ToLower(o.group) // CometChat lower-cases GUIDs (groups/create)
 	}
 	client, appID, err := o.app.restClient(e)
 	if err != nil {
@@ -165,9 +175,13 @@ func runTrigger(ctx context.Context, e *env, o *triggerOptions, name string) err
 	}
 	var start time.Time
 	var calls []cometchat.Call
+	var failed string // the first call refused: what it did
 	runErr := a.Run(ctx, client, p, func(c cometchat.Call) {
 		if start.IsZero() {
 			start = c.At
+		}
+		if c.Err != nil && failed == "" {
+			failed = c.What
 		}
 		calls = append(calls, c)
 		errText := ""
@@ -182,7 +196,7 @@ func runTrigger(ctx context.Context, e *env, o *triggerOptions, name string) err
 		e.p.TriggerCall(c, errText)
 	})
 	if runErr != nil {
-		return apiErr("CometChat refused "+calls[len(calls)-1].What, runErr)
+		return apiErr(failed, runErr)
 	}
 	if o.wait == 0 {
 		return nil
@@ -197,6 +211,18 @@ func runTrigger(ctx context.Context, e *env, o *triggerOptions, name string) err
 		return nil
 	}
 	return awaitWebhooks(ctx, e, o, a, st, follow, start, calls)
+}
+
+func validGUID(s string) bool {
+	if len(s) > 100 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 func nilIfEmpty(s string) any {
@@ -220,6 +246,10 @@ func awaitWebhooks(ctx context.Context, e *env, o *triggerOptions, a cometchat.A
 	legacy := st.Registered != nil && st.Registered.Legacy
 	if legacy {
 		expect = a.Main.Legacy
+		if len(expect) == 0 {
+			return failErr(fmt.Errorf("the listener's webhook %s is a legacy webhook, and %s fires nothing legacy webhooks send", st.Registered.ID, a.Name),
+				"legacy webhooks send before_message, after_message, receipts and connection status only: register the current webhooks (listen --register without --legacy)")
+		}
 	}
 	var seen []record.Record
 	waiting := func() []*awaited {
@@ -249,12 +279,12 @@ func awaitWebhooks(ctx context.Context, e *env, o *triggerOptions, a cometchat.A
 		}
 		return len(awaits) > 0
 	}
-	for !done() {
+	for over := false; !done() && !over; {
 		select {
-		case <-ctx.Done():
-			return nil
+		case <-ctx.Done(): // Ctrl-C: say what arrived and what did not, as at the deadline
+			over = true
 		case <-deadline.C:
-			goto over
+			over = true // one more read: what came in the last tick counts
 		case <-tick.C:
 		}
 		recs, err := follow.Next()
@@ -263,8 +293,9 @@ func awaitWebhooks(ctx context.Context, e *env, o *triggerOptions, a cometchat.A
 		}
 		for _, rec := range recs {
 			seen = append(seen, rec)
-			// A legacy webhook's arrival says the app uses the legacy system: await its names.
-			if !legacy && st.Registered == nil && isLegacyTrigger(rec.Trigger) && len(a.Main.Legacy) > 0 {
+			// A legacy message webhook's arrival says the app uses the legacy system: await its
+			// names (receipts are in both systems and say nothing).
+			if !legacy && st.Registered == nil && (rec.Trigger == "before_message" || rec.Trigger == "after_message") && len(a.Main.Legacy) > 0 {
 				legacy, expect, awaits = true, a.Main.Legacy, waiting()
 				for _, r := range seen {
 					matchArrival(e, o, awaits, r, ids, start)
@@ -274,7 +305,6 @@ func awaitWebhooks(ctx context.Context, e *env, o *triggerOptions, a cometchat.A
 			matchArrival(e, o, awaits, rec, ids, start)
 		}
 	}
-over:
 	missing := 0
 	for _, w := range awaits {
 		if w.arrived != nil {
@@ -295,11 +325,6 @@ over:
 		return &exitError{code: ExitFail}
 	}
 	return nil
-}
-
-func isLegacyTrigger(name string) bool {
-	t, ok := webhook.Lookup(name, webhook.Legacy)
-	return ok && t.System == webhook.Legacy
 }
 
 // matchArrival marks the awaited webhook rec is, when it is one: the same trigger, and the id

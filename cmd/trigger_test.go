@@ -92,8 +92,14 @@ func TestTriggerThroughRegisteredListen(t *testing.T) {
 		}
 	}
 
+	// send goes to the running listener with the credentials --register made for the run.
+	code, out, errOut := runTest(t, false, map[string]string{"COMETHOOK_CAPTURE_DIR": r.l.captureDir}, "", "send", "message_sent")
+	if code != 0 || !strings.Contains(out, "200 OK") {
+		t.Errorf("send to the registered listener: exit %d\n%s%s", code, out, errOut)
+	}
+
 	// comethook webhooks marks the one that points here.
-	code, out, errOut := runTest(t, false, r.vars, "", "webhooks")
+	code, out, errOut = runTest(t, false, r.vars, "", "webhooks")
 	if code != 0 || !strings.Contains(out, hooks[0].ID+"  enabled  ") || !strings.Contains(out, "← comethook listen here") {
 		t.Errorf("webhooks: exit %d\n%s%s", code, out, errOut)
 	}
@@ -153,6 +159,12 @@ func TestTriggerFailures(t *testing.T) {
 		!strings.Contains(errOut, "> Apikey: ****") {
 		t.Errorf("auth-only key: exit %d\n%s%s", code, out, errOut)
 	}
+	// A refusal inside a 200 (add-members answers per user) is a refusal, blamed on its step,
+	// and the group made for the purpose is deleted all the same.
+	code, out, errOut = r.trigger(t, nil, "group_member_kicked", "--to", "nobody", "--group", "Kick-Test")
+	if code != 1 || !strings.Contains(errOut, "error: add a member: CometChat answered 200 ERR_UID_NOT_FOUND") || !strings.Contains(out, "→ DELETE /groups/kick-test") {
+		t.Errorf("kick an unknown user: exit %d\n%s%s", code, out, errOut)
+	}
 	// An unknown user: the API's code in words and the flag to change.
 	code, _, errOut = r.trigger(t, nil, "message_sent", "--to", "nobody")
 	if code != 1 || !strings.Contains(errOut, "ERR_UID_NOT_FOUND") || !strings.Contains(errOut, "--from/--to") {
@@ -162,6 +174,33 @@ func TestTriggerFailures(t *testing.T) {
 	code, _, errOut = r.trigger(t, map[string]string{"COMETCHAT_API_URL": "http://127.0.0.1:1/v3"}, "message_sent")
 	if code != 1 || !strings.Contains(errOut, "could not reach CometChat") {
 		t.Errorf("API down: exit %d\n%s", code, errOut)
+	}
+}
+
+// --register never takes over a webhook that is not comethook's and points at a real
+// endpoint: it says so, listen runs on with the paste instruction and without credentials
+// nobody was given, and the webhook is left as it was.
+func TestRegisterLeavesOthersWebhooksAlone(t *testing.T) {
+	srv, flags := fakeNgrok(t, "tok-x")
+	f, err := cometchatfake.Start(cometchatfake.Config{AppID: "app1", MgmtKey: "mk", MgmtSecret: "ms", DeliverVia: srv.PublicAddr()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	prod := cometchatfake.Webhook{ID: "prod", URL: "https://api.example.com/cometchat", Enabled: true, Triggers: []string{"message_sent"}}
+	f.AddWebhook(prod)
+	l := startListen(t, map[string]string{"NGROK_AUTHTOKEN": "tok-x", "COMETCHAT_APP_ID": "app1", "COMETCHAT_MGMT_KEY": "mk",
+		"COMETCHAT_MGMT_SECRET": "ms", "COMETCHAT_MGMT_URL": f.MgmtURL()}, append(flags, "--register", "--webhook-id", "prod")...)
+	errOut := l.errOut.String()
+	if !strings.Contains(errOut, "the webhook prod exists and points at https://api.example.com/cometchat, not at an ngrok tunnel") || !strings.Contains(errOut, "Paste it") {
+		t.Errorf("stderr:\n%s", errOut)
+	}
+	if code, out, e := runTest(t, false, map[string]string{"COMETHOOK_CAPTURE_DIR": l.captureDir}, "", "send", "message_sent"); code != 0 {
+		t.Errorf("send to the listener: exit %d (credentials made for a webhook that was never registered?)\n%s%s", code, out, e)
+	}
+	l.stop()
+	if got := f.Webhooks(); len(got) != 1 || got[0].URL != prod.URL || !got[0].Enabled {
+		t.Errorf("the webhook was touched: %+v", got)
 	}
 }
 

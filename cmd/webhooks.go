@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -167,7 +168,7 @@ func runWebhookSwitch(ctx context.Context, e *env, o *webhooksOptions, verb, id 
 		return err
 	}
 	if verb != "enable" && !o.yes {
-		if !e.streams.OutTTY || e.streams.In == nil {
+		if f, ok := e.streams.In.(*os.File); !ok || !render.IsTerminal(f) || !e.streams.ErrTTY { // a person to ask
 			return usageErr(fmt.Errorf("webhooks %s %s needs confirmation", verb, id), "pass --yes in scripts")
 		}
 		fmt.Fprintf(e.p.Err, "%s webhook %s of app %s? [y/N] ", strings.ToUpper(verb[:1])+verb[1:], id, hooks.AppID)

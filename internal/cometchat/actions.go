@@ -57,8 +57,9 @@ type run struct {
 }
 
 type step struct {
-	what string
-	req  func(r *run) Request
+	what  string
+	items bool // the answer says per user whether it worked, inside a 200 (block, add members)
+	req   func(r *run) Request
 	// took keeps what the answer created.
 	took func(r *run, data json.RawMessage)
 }
@@ -116,13 +117,14 @@ func createGroupStep() step {
 			return Request{Method: http.MethodPost, Path: "/groups",
 				Body: map[string]any{"guid": r.p.Group, "name": "comethook " + r.p.Group, "type": "public", "owner": r.p.From}}
 		},
-		took: func(r *run, data json.RawMessage) { r.guid = r.p.Group },
+		took: func(r *run, data json.RawMessage) { r.guid = cmp.Or(idOf(data, "guid"), r.p.Group) }, // CometChat lower-cases GUIDs
 	}
 }
 
 func addMemberStep() step {
 	return step{
-		what: "add a member",
+		what:  "add a member",
+		items: true,
 		req: func(r *run) Request {
 			// https://www.cometchat.com/docs/rest-api/group-members/add-members
 			return Request{Method: http.MethodPost, Path: "/groups/" + url.PathEscape(r.p.Group) + "/members",
@@ -167,7 +169,7 @@ func reactionStep(what, method string) step {
 }
 
 func blockStep(what, method string) step {
-	return step{what: what, req: func(r *run) Request {
+	return step{what: what, items: true, req: func(r *run) Request {
 		// https://www.cometchat.com/docs/rest-api/blocked-users/block-user (DELETE, the same body: unblock-user)
 		return Request{Method: method, Path: "/users/" + url.PathEscape(r.p.From) + "/blockedusers",
 			Body: map[string]any{"blockedUids": []string{r.p.To}}}
@@ -282,6 +284,9 @@ func (a Action) Run(ctx context.Context, c *Client, p Params, onCall func(Call))
 		req := s.req(r)
 		call := Call{What: s.what, Method: req.Method, Path: req.Path, At: now()}
 		ans, err := c.Do(ctx, req)
+		if err == nil && s.items {
+			err = itemFailure(ans, req.Path)
+		}
 		call.Err = err
 		if ans != nil {
 			call.Status = ans.Status
@@ -298,6 +303,55 @@ func (a Action) Run(ctx context.Context, c *Client, p Params, onCall func(Call))
 		}
 	}
 	return firstErr
+}
+
+// itemFailure finds a user CometChat refused inside a 200 answer: block-user's answer is
+// keyed by uid, add-members' by scope then uid, each {"success": true} or an error.
+func itemFailure(ans *Answer, path string) error {
+	var top map[string]json.RawMessage
+	if json.Unmarshal(ans.Data, &top) != nil {
+		return nil
+	}
+	type item struct {
+		Success *bool `json:"success"`
+		Error   struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	var check func(key string, raw json.RawMessage, depth int) error
+	check = func(key string, raw json.RawMessage, depth int) error {
+		var it item
+		if json.Unmarshal(raw, &it) != nil {
+			return nil
+		}
+		if it.Success != nil {
+			if *it.Success {
+				return nil
+			}
+			msg := it.Error.Message
+			if msg == "" {
+				msg = "refused for " + key
+			}
+			return &APIError{Status: ans.Status, Code: it.Error.Code, Message: msg, Path: path}
+		}
+		var inner map[string]json.RawMessage
+		if depth > 0 || json.Unmarshal(raw, &inner) != nil {
+			return nil
+		}
+		for k, v := range inner {
+			if err := check(k, v, depth+1); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for k, v := range top {
+		if err := check(k, v, 0); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // idOf reads a string or number field of a JSON object.

@@ -136,14 +136,14 @@ func TestRefusals(t *testing.T) {
 	f, _ := startFake(t, cometchatfake.Config{RateLimitAfter: 1})
 	ctx := context.Background()
 	send, _ := cometchat.FindAction("message_sent")
-	for key, code := range map[string]string{"wrong": "AUTH_ERR_APIKEY_NOT_FOUND", "auth-only": "AUTH_ERR_NO_ACCESS"} {
+	for key, code := range map[string]string{"wrong1234567890abcdef": "AUTH_ERR_APIKEY_NOT_FOUND", "auth-only": "AUTH_ERR_NO_ACCESS"} {
 		err := send.Run(ctx, cometchat.NewREST(f.URL(), key, http.DefaultClient), cometchat.Defaults, func(cometchat.Call) {})
 		var ae *cometchat.APIError
 		if !errors.As(err, &ae) || ae.Code != code || ae.Hint() == "" {
 			t.Errorf("key %s: %v, want %s with a hint", key, err, code)
 		}
-		if strings.Contains(err.Error(), key) {
-			t.Errorf("the error shows the key: %v", err)
+		if strings.Contains(err.Error(), key) || strings.Contains(err.Error(), key[:5]) || strings.Contains(err.Error(), key[len(key)-5:]) {
+			t.Errorf("the error shows the key, or its ends: %v", err)
 		}
 	}
 	c := cometchat.NewREST(f.URL(), "full-key", http.DefaultClient)

@@ -44,6 +44,7 @@ type Exchange struct {
 
 // Client calls one of CometChat's APIs with its credentials.
 type Client struct {
+	API       API
 	BaseURL   string
 	Header    http.Header // credentials: apikey, or key and secret
 	HTTP      *http.Client
@@ -62,7 +63,7 @@ func NewREST(base, apiKey string, hc *http.Client) *Client {
 
 // NewMgmt is a client of the Management API with the account's key and secret.
 func NewMgmt(base, key, secret string, hc *http.Client) *Client {
-	return &Client{BaseURL: strings.TrimRight(base, "/"), Header: http.Header{"Key": {key}, "Secret": {secret}}, HTTP: hc}
+	return &Client{API: Management, BaseURL: strings.TrimRight(base, "/"), Header: http.Header{"Key": {key}, "Secret": {secret}}, HTTP: hc}
 }
 
 // Request is one call.
@@ -85,8 +86,9 @@ type Answer struct {
 type APIError struct {
 	Status  int
 	Code    string // e.g. ERR_UID_NOT_FOUND; "" when the answer had none
-	Message string // CometChat's own sentence
+	Message string // CometChat's own sentence, credentials masked
 	Path    string
+	API     API
 }
 
 func (e *APIError) Error() string {
@@ -100,24 +102,49 @@ func (e *APIError) Error() string {
 	return what
 }
 
-// Hint says what to do about the refusal.
+// Hint says what to do about the refusal: by CometChat's code first, then by the status.
 func (e *APIError) Hint() string {
-	switch {
-	case e.Code == "AUTH_ERR_NO_ACCESS":
+	switch e.Code {
+	case "AUTH_ERR_NO_ACCESS":
 		return "the API key was refused: it needs full access (dashboard → API & Auth Keys → REST API Key), not an Auth Key"
-	case e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden || strings.HasPrefix(e.Code, "AUTH_ERR"):
-		return "the credentials were refused: a REST API key needs full access (dashboard → API & Auth Keys), management keys come from the account's settings"
-	case e.Code == "ERR_UID_NOT_FOUND":
+	case "ERR_UID_NOT_FOUND":
 		return "no such user in this app: pass --from/--to with users that exist (new apps have cometchat-uid-1 … cometchat-uid-5)"
-	case e.Code == "ERR_GUID_NOT_FOUND":
+	case "ERR_GUID_NOT_FOUND":
 		return "no such group in this app: pass --group with one that exists"
+	case "ERR_NOT_A_MEMBER":
+		return "the user is not a member of the group: pass --from with a member, or another --group"
+	case "ERR_BLOCKED_RECEIVER":
+		return "the receiver has blocked the sender: pass other users with --from/--to"
+	case "ERR_GUID_ALREADY_EXISTS":
+		return "a group with that GUID exists: pass another --group"
+	case "ERR_WEBHOOK_NOT_FOUND":
+		return "no such webhook among these webhooks: comethook webhooks lists them (--legacy for the legacy ones)"
+	case "ERR_TOO_MANY_REQUESTS":
+		return "CometChat's rate limit: wait a minute and try again"
+	}
+	switch {
+	case e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden || strings.HasPrefix(e.Code, "AUTH_ERR"):
+		if e.API == Management {
+			return "the Management API key and secret were refused: they come from your CometChat account, with plans that include the Management APIs"
+		}
+		return "the API key was refused: use the REST API Key of this app, with full access (dashboard → API & Auth Keys)"
 	case e.Status == http.StatusTooManyRequests:
 		return "CometChat's rate limit: wait a minute and try again"
+	case e.Status == http.StatusNotFound && e.API == Management:
+		return "check the app ID (--app-id): the Management API knows no such app or webhook"
 	case e.Status == http.StatusNotFound:
 		return "check the app ID and region (--app-id, --region)"
 	}
 	return ""
 }
+
+// API says which of CometChat's APIs a client calls.
+type API int
+
+const (
+	REST API = iota
+	Management
+)
 
 // errorBody is CometChat's error answer, {"error": {"code", "message", "devMessage", …}}: the
 // codes are CometChat's (https://www.cometchat.com/docs/articles/error-guide); the shape is
@@ -196,28 +223,29 @@ func (c *Client) do(ctx context.Context, r Request) (*Answer, time.Duration, err
 	}
 	start := time.Now()
 	resp, err := c.HTTP.Do(req)
-	ex := Exchange{Method: r.Method, URL: url, Header: MaskHeader(req.Header), Body: MaskJSON(body), Duration: time.Since(start)}
+	ex := Exchange{Method: r.Method, URL: url, Header: MaskHeader(req.Header), Body: c.redact(MaskJSON(body)), Duration: time.Since(start)}
 	if err != nil {
 		var ue interface{ Unwrap() error }
 		if errors.As(err, &ue) {
 			err = ue.Unwrap() // the *url.Error repeats the URL: the sentence is the caller's
 		}
+		err = errors.New(string(c.redact([]byte(err.Error()))))
 		ex.Err = err
 		c.report(ex)
 		return nil, 0, &NetError{Err: err, Host: req.URL.Host}
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
-	ex.Status, ex.Answer, ex.Duration = resp.StatusCode, MaskJSON(raw), time.Since(start)
+	ex.Status, ex.Answer, ex.Duration = resp.StatusCode, c.redact(MaskJSON(raw)), time.Since(start)
 	c.report(ex)
 	if err != nil {
 		return nil, 0, &NetError{Err: err, Host: req.URL.Host}
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		ae := &APIError{Status: resp.StatusCode, Path: r.Path}
+		ae := &APIError{Status: resp.StatusCode, Path: r.Path, API: c.API}
 		var eb errorBody
 		if json.Unmarshal(raw, &eb) == nil {
-			ae.Code, ae.Message = eb.Error.Code, eb.Error.Message
+			ae.Code, ae.Message = eb.Error.Code, string(c.redact([]byte(eb.Error.Message)))
 		}
 		if ae.Message == "" && ae.Code == "" {
 			ae.Message = strings.TrimSpace(http.StatusText(resp.StatusCode))
@@ -268,6 +296,25 @@ func (e *NetError) Error() string {
 }
 
 func (e *NetError) Unwrap() error { return e.Err }
+
+// partlyMasked is a credential as CometChat quotes it back in an error ("The key
+// 11111****11111 does not exist"): its ends are still the key's.
+var partlyMasked = regexp.MustCompile(`[A-Za-z0-9]{2,}\*{3,}[A-Za-z0-9]{2,}`)
+
+// redact replaces the client's credentials, whole or as CometChat quotes them, by ****.
+func (c *Client) redact(b []byte) []byte {
+	if b == nil {
+		return nil
+	}
+	for _, k := range secretHeaders {
+		for _, v := range c.Header[k] {
+			if len(v) >= 4 {
+				b = bytes.ReplaceAll(b, []byte(v), []byte("****"))
+			}
+		}
+	}
+	return partlyMasked.ReplaceAll(b, []byte("****"))
+}
 
 // secretField is a JSON string field that holds a secret: a webhook's Basic Auth password
 // (create-webhook's body, and the answers, which give it back).

@@ -73,6 +73,7 @@ type Server struct {
 	sent      []Delivery
 	pending   sync.WaitGroup
 	closed    bool
+	done      chan struct{} // closed by Close
 	startTime time.Time
 }
 
@@ -115,7 +116,8 @@ func Start(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, ln: ln, users: map[string]bool{}, groups: map[string]*group{}, messages: map[string]*message{},
-		blocked: map[string]map[string]bool{}, hooks: map[bool]map[string]*hook{false: {}, true: {}}, nextID: 100, startTime: time.Now()}
+		blocked: map[string]map[string]bool{}, hooks: map[bool]map[string]*hook{false: {}, true: {}}, nextID: 100, startTime: time.Now(),
+		done: make(chan struct{})}
 	for _, u := range cfg.Users {
 		s.users[u] = true
 	}
@@ -154,7 +156,10 @@ func (s *Server) MgmtURL() string { return "http://" + s.ln.Addr().String() }
 // Close stops the fake after the deliveries under way.
 func (s *Server) Close() {
 	s.mu.Lock()
-	s.closed = true
+	if !s.closed {
+		s.closed = true
+		close(s.done)
+	}
 	s.mu.Unlock()
 	s.srv.Close()
 	s.pending.Wait()
@@ -257,7 +262,10 @@ func (s *Server) emit(evs ...event) {
 				s.sent = append(s.sent, Delivery{Webhook: h.id, Trigger: ev.trigger, URL: h.url, Err: err})
 				continue
 			}
-			hc := *h
+			if s.closed {
+				continue
+			}
+			hc := *h // a copy: the Management API may change the webhook meanwhile
 			s.pending.Add(1)
 			go func() {
 				defer s.pending.Done()
@@ -279,7 +287,11 @@ func (s *Server) deliver(h *hook, trigger string, body []byte) {
 		if ok || !h.retry || attempt >= len(s.cfg.RetryDelays) || closed {
 			return
 		}
-		time.Sleep(s.cfg.RetryDelays[attempt])
+		select {
+		case <-time.After(s.cfg.RetryDelays[attempt]):
+		case <-s.done: // closing: no more retries
+			return
+		}
 	}
 }
 

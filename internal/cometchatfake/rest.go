@@ -22,7 +22,9 @@ func (s *Server) rest(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusUnauthorized, "AUTH_ERR_NO_ACCESS", "The apikey does not have access to this API.")
 		return
 	case key != s.cfg.APIKey:
-		apiError(w, http.StatusUnauthorized, "AUTH_ERR_APIKEY_NOT_FOUND", "The apikey is not valid.")
+		// CometChat quotes the key back, its ends unmasked (an answer seen in the wild:
+		// "The key 11111****11111 does not exist. Please use correct apiKey.").
+		apiError(w, http.StatusUnauthorized, "AUTH_ERR_APIKEY_NOT_FOUND", "The key "+quoteKey(key)+" does not exist. Please use correct apiKey.")
 		return
 	}
 	s.mu.Lock()
@@ -82,6 +84,11 @@ func (s *Server) rest(w http.ResponseWriter, r *http.Request) {
 	default:
 		apiError(w, http.StatusNotFound, "ERR_API_NOT_FOUND", "No such API: "+r.Method+" /v3/"+strings.Join(parts, "/"))
 	}
+}
+
+func quoteKey(k string) string {
+	n := min(5, len(k)/3)
+	return k[:n] + "****" + k[len(k)-n:]
 }
 
 // shape names a path by its fixed segments: messages/*/reactions/*.
@@ -187,16 +194,19 @@ func (s *Server) sendMessage(w http.ResponseWriter, actor string, body map[strin
 // beforeMessageDrops asks every legacy before_message webhook, in turn, and says whether one
 // answered do_not_propagate. It is the one synchronous webhook: the fake waits, as CometChat does.
 func (s *Server) beforeMessageDrops(fill map[string]any) bool {
+	var hooks []hook // copies: posting happens without the lock
 	for _, h := range s.hooks[true] {
-		if !h.enabled || !contains(h.triggers, "before_message") {
-			continue
+		if h.enabled && contains(h.triggers, "before_message") {
+			hooks = append(hooks, *h)
 		}
+	}
+	for _, h := range hooks {
 		body, err := s.payload(event{trigger: "before_message", legacy: true, fill: fill}, h.id)
 		if err != nil {
 			continue
 		}
 		s.mu.Unlock()
-		status, answer, err := s.post(h, body)
+		status, answer, err := s.post(&h, body)
 		s.mu.Lock()
 		s.sent = append(s.sent, Delivery{Webhook: h.id, Trigger: "before_message", URL: h.url, Status: status, Err: err})
 		var a struct {
@@ -284,9 +294,10 @@ func (s *Server) block(w http.ResponseWriter, add bool, uid string, body map[str
 		return
 	}
 	result := map[string]any{}
+	var done []string
 	for _, b := range uids {
 		if !s.users[b] {
-			result[b] = map[string]any{"success": false, "error": map[string]any{"code": "ERR_UID_NOT_FOUND"}}
+			result[b] = map[string]any{"success": false, "error": map[string]any{"code": "ERR_UID_NOT_FOUND", "message": "The UID " + b + " does not exist."}}
 			continue
 		}
 		if s.blocked[b] == nil {
@@ -294,12 +305,15 @@ func (s *Server) block(w http.ResponseWriter, add bool, uid string, body map[str
 		}
 		s.blocked[b][uid] = add
 		result[b] = map[string]any{"success": true}
+		done = append(done, b)
 	}
 	trigger := "user_unblocked"
 	if add {
 		trigger = "user_blocked"
 	}
-	s.emit(event{trigger: trigger, fill: map[string]any{"data.by.uid": uid}, members: uids})
+	if len(done) > 0 {
+		s.emit(event{trigger: trigger, fill: map[string]any{"data.by.uid": uid}, members: done})
+	}
 	answer(w, http.StatusOK, result)
 }
 
@@ -383,17 +397,22 @@ func (s *Server) addMembers(w http.ResponseWriter, actor, guid string, body map[
 	if !ok {
 		return
 	}
+	// The answer is keyed by scope, then by uid (the add-members page).
 	result := map[string]any{}
 	var added []string
 	for _, scope := range []string{"participants", "moderators", "admins"} {
+		byUID := map[string]any{}
 		for _, uid := range strs(body, scope) {
 			if !s.users[uid] {
-				result[uid] = map[string]any{"success": false, "error": map[string]any{"code": "ERR_UID_NOT_FOUND"}}
+				byUID[uid] = map[string]any{"success": false, "error": map[string]any{"code": "ERR_UID_NOT_FOUND", "message": "The UID " + uid + " does not exist."}}
 				continue
 			}
 			g.members[uid] = strings.TrimSuffix(scope, "s")
 			added = append(added, uid)
-			result[uid] = map[string]any{"success": true}
+			byUID[uid] = map[string]any{"success": true}
+		}
+		if len(byUID) > 0 {
+			result[scope] = byUID
 		}
 	}
 	if len(added) > 0 {

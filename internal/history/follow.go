@@ -15,7 +15,8 @@ import (
 type Follower struct {
 	path    string
 	offset  int64
-	partial []byte // a line not yet complete
+	partial []byte      // a line not yet complete
+	last    os.FileInfo // the file read last: another one is a rotation
 }
 
 // Follow starts following the capture at path from its current end: only records written
@@ -23,7 +24,7 @@ type Follower struct {
 func Follow(path string) *Follower {
 	f := &Follower{path: path}
 	if fi, err := os.Stat(path); err == nil {
-		f.offset = fi.Size()
+		f.offset, f.last = fi.Size(), fi
 	}
 	return f
 }
@@ -33,7 +34,8 @@ const maxFollowRead = 16 << 20
 
 // Next returns the records appended since the last call (none when nothing was). When the
 // file was rotated (it is shorter than what was read of it), reading starts again at its
-// beginning: what went to the older part in between is not read. Lines that are not records
+// beginning: what went to the older part in between is not read. A new file at the path
+// (rotation renames the old one away) is read from its beginning too. Lines that are not records
 // are skipped.
 func (f *Follower) Next() ([]record.Record, error) {
 	file, err := OpenFile(f.path, os.O_RDONLY, 0)
@@ -48,9 +50,10 @@ func (f *Follower) Next() ([]record.Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	if fi.Size() < f.offset {
+	if fi.Size() < f.offset || f.last != nil && !os.SameFile(f.last, fi) {
 		f.offset, f.partial = 0, nil
 	}
+	f.last = fi
 	if _, err := file.Seek(f.offset, io.SeekStart); err != nil {
 		return nil, err
 	}
