@@ -19,6 +19,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/comethook/comethook/internal/cometchatfake"
 	"github.com/comethook/comethook/internal/fakeendpoint"
 	"github.com/comethook/comethook/internal/ngrokfake"
 )
@@ -35,8 +36,9 @@ func TestMain(m *testing.M) {
 			stop()
 			os.Exit(code)
 		},
-		"fakeendpoint": func() { os.Exit(fakeendpoint.RunMain(os.Args[1:])) },
-		"fakengrok":    func() { os.Exit(ngrokfake.RunMain(os.Args[1:])) },
+		"fakeendpoint":  func() { os.Exit(fakeendpoint.RunMain(os.Args[1:])) },
+		"fakengrok":     func() { os.Exit(ngrokfake.RunMain(os.Args[1:])) },
+		"fakecometchat": func() { os.Exit(cometchatfake.RunMain(os.Args[1:])) },
 	})
 }
 
