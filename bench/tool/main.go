@@ -1,6 +1,8 @@
 // Command tool holds the measuring pieces of bench/run that a shell script cannot do well:
 //
 //	tool bare -addr A            a bare net/http endpoint: read the body, answer {} (the baseline)
+//	tool proxy -addr A -to URL   a bare net/http/httputil reverse proxy to URL: the floor any
+//	                             forwarding hop pays on this machine (rows 2 and 7)
 //	tool hello                   print hello and exit (the start-up baseline)
 //	tool startup -n N -- CMD...  median time from exec to exit of CMD, over N runs
 //	tool ready -n N -- CMD...    median time from exec until CMD's first stderr line and its port accepts
@@ -14,6 +16,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"slices"
@@ -30,6 +34,8 @@ func main() {
 	switch os.Args[1] {
 	case "bare":
 		err = bare(os.Args[2:])
+	case "proxy":
+		err = proxy(os.Args[2:])
 	case "hello":
 		fmt.Println("hello")
 	case "startup":
@@ -61,6 +67,26 @@ func bare(args []string) error {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write([]byte("{}"))
 	}))
+}
+
+// proxy forwards every request to -to with the standard library's reverse proxy and nothing
+// else: no decoding, no record, no output.
+func proxy(args []string) error {
+	fs := flag.NewFlagSet("proxy", flag.ExitOnError)
+	addr := fs.String("addr", "127.0.0.1:0", "listen address")
+	to := fs.String("to", "", "where to forward")
+	fs.Parse(args)
+	target, err := url.Parse(*to)
+	if err != nil || target.Host == "" {
+		return fmt.Errorf("-to %q: want a URL", *to)
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	rp := httputil.NewSingleHostReverseProxy(target)
+	rp.Transport = &http.Transport{MaxIdleConnsPerHost: 64, DisableCompression: true}
+	return http.Serve(ln, rp)
 }
 
 // timed runs the command n times and prints the median in milliseconds. With ready, a run
