@@ -27,8 +27,8 @@ func newWebhooksCmd(e *env) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "webhooks",
 		Short: "See and switch your CometChat app's webhooks (Management API)",
-		Long: `Webhooks lists your app's webhooks as CometChat has them: id, URL, enabled, Basic Auth,
-retries and triggers. It marks the one that points at a comethook listen running here, and
+		Long: `Webhooks lists your app's webhooks as CometChat has them, the current ones then the
+legacy ones: id, URL, enabled, Basic Auth, retries and triggers. It marks the one that points at a comethook listen running here, and
 flags those that point at an ngrok URL no listener holds now: the usual reason nothing
 arrives.
 
@@ -98,18 +98,34 @@ func runWebhooksList(ctx context.Context, e *env, o *webhooksOptions) error {
 	if err != nil {
 		return err
 	}
-	list, err := hooks.List(ctx)
-	if err != nil {
-		return apiErr("listing the webhooks", err)
+	// Both sets, the current webhooks first: a legacy webhook on a dead tunnel is as likely a
+	// reason that nothing arrives. --legacy lists the legacy ones alone.
+	sets := []cometchat.Webhooks{hooks}
+	if !o.legacy {
+		legacy := hooks
+		legacy.Legacy = true
+		sets = append(sets, legacy)
 	}
 	listeners := runningListeners(e)
-	for i := range list {
-		if list[i].Triggers, err = hooks.Triggers(ctx, list[i].ID); err != nil {
-			return apiErr("listing the triggers of "+list[i].ID, err)
+	n := 0
+	for i, set := range sets {
+		list, err := set.List(ctx)
+		if err != nil {
+			if i > 0 { // the current ones were listed: say what went wrong with the rest
+				e.p.Warn(fmt.Sprintf("listing the legacy webhooks: %v", err))
+				break
+			}
+			return apiErr("listing the webhooks", err)
 		}
-		o.print(e, list[i], listeners, false)
+		for _, h := range list {
+			if h.Triggers, err = set.Triggers(ctx, h.ID); err != nil {
+				return apiErr("listing the triggers of "+h.ID, err)
+			}
+			o.print(e, h, listeners, false)
+			n++
+		}
 	}
-	if len(list) == 0 && !o.json {
+	if n == 0 && !o.json {
 		kind := "webhooks"
 		if o.legacy {
 			kind = "legacy webhooks"
@@ -150,7 +166,11 @@ func (o *webhooksOptions) print(e *env, h cometchat.Webhook, listeners []listene
 	}
 	onOff := map[bool]string{true: "on", false: "off"}
 	state := map[bool]string{true: "enabled", false: "disabled"}[h.Enabled]
-	line := fmt.Sprintf("%s  %s  %s  auth %s  retries %s  %d triggers", h.ID, state, h.URL, onOff[h.UseBasicAuth], onOff[h.RetryOnFailure], len(h.Triggers))
+	id := h.ID
+	if h.Legacy {
+		id += " (legacy)"
+	}
+	line := fmt.Sprintf("%s  %s  %s  auth %s  retries %s  %d triggers", id, state, h.URL, onOff[h.UseBasicAuth], onOff[h.RetryOnFailure], len(h.Triggers))
 	if m != "" {
 		line += "  " + m
 	}
