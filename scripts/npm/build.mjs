@@ -10,7 +10,7 @@
 // in out/; the release workflow publishes them, the platforms first.
 import { execFileSync } from "node:child_process";
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = resolve(fileURLToPath(new URL("../..", import.meta.url)));
@@ -48,7 +48,9 @@ for (const a of artifacts) {
   const dir = join(out, "src", `cli-${plat}`);
   const exe = a.goos === "windows" ? "comethook.exe" : "comethook";
   mkdirSync(join(dir, "bin"), { recursive: true });
-  copyFileSync(resolve(root, a.path), join(dir, "bin", exe));
+  // goreleaser's paths are relative to the directory that holds dist (the project's).
+  copyFileSync(resolve(dirname(dist), a.path), join(dir, "bin", exe));
+  copyFileSync(join(root, "LICENSE"), join(dir, "LICENSE"));
   chmodSync(join(dir, "bin", exe), 0o755);
   writeFileSync(join(dir, "package.json"), JSON.stringify({
     name: `@comethook/cli-${plat}`,
@@ -56,7 +58,7 @@ for (const a of artifacts) {
     description: `comethook's binary for ${plat}: install comethook instead, which picks it`,
     os: [os[a.goos]],
     cpu: [cpu[a.goarch]],
-    files: ["bin"],
+    files: ["bin", "LICENSE"],
     preferUnplugged: true,
   }, null, 2) + "\n");
   writeFileSync(join(dir, "README.md"), `# @comethook/cli-${plat}\n\nThe comethook binary for ${plat}. Install [comethook](https://www.npmjs.com/package/comethook) instead: \`npm install -g comethook\` or \`npx comethook\`.\n`);

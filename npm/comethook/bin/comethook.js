@@ -5,7 +5,9 @@
 "use strict";
 
 const { spawn } = require("child_process");
+const { constants } = require("os");
 const path = require("path");
+const tty = require("tty");
 
 const platforms = {
   "linux-x64": "@comethook/cli-linux-x64",
@@ -27,7 +29,8 @@ function binaryPath() {
     dir = path.dirname(require.resolve(`${pkg}/package.json`));
   } catch {
     fail(`the package ${pkg}, which carries comethook's binary for ${key}, is not installed. ` +
-      `It is an optional dependency: reinstall without --omit=optional / --no-optional (npm install -g comethook).`);
+      `It is an optional dependency: reinstall without --omit=optional / --no-optional; a package-lock.json ` +
+      `made on another system can leave it out too (remove node_modules and package-lock.json, then npm install).`);
   }
   return path.join(dir, "bin", process.platform === "win32" ? "comethook.exe" : "comethook");
 }
@@ -37,16 +40,23 @@ function fail(msg) {
   process.exit(1);
 }
 
-const child = spawn(binaryPath(), process.argv.slice(2), { stdio: "inherit", windowsHide: false });
+// Who delivers Ctrl-C. With a terminal on stdin, comethook shares this process's group and
+// gets the terminal's SIGINT itself: passing one on would be a second Ctrl-C, which stops
+// listen at once. Without one (a pipeline, a process manager, a tool running several
+// commands), comethook gets a process group of its own, so that a signal reaches it once:
+// from here. tty.isatty, not process.stdin.isTTY: the latter opens the descriptors and makes
+// the pipes comethook shares non-blocking. Windows has no process groups or POSIX signals:
+// the console's Ctrl-C reaches every process attached to it.
+const windows = process.platform === "win32";
+const terminal = tty.isatty(0);
+const child = spawn(binaryPath(), process.argv.slice(2), {
+  stdio: "inherit",
+  detached: !windows && !terminal,
+});
 
-// A terminal's Ctrl-C reaches the whole foreground process group: comethook gets its own
-// SIGINT, and a second one from here would be its "second Ctrl-C" (stop at once). So SIGINT
-// is passed on only when no terminal is attached (a script, a process manager sent it to this
-// process alone). SIGTERM and SIGHUP are sent to one process: always passed on.
-const onTerminal = process.stdin.isTTY || process.stdout.isTTY || process.stderr.isTTY;
 for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {
   process.on(sig, () => {
-    if (sig === "SIGINT" && onTerminal) return;
+    if (windows || (sig === "SIGINT" && terminal)) return;
     if (child.exitCode === null && child.signalCode === null) child.kill(sig);
   });
 }
@@ -54,9 +64,13 @@ for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {
 child.on("error", (err) => fail(`cannot start ${child.spawnfile}: ${err.message}`));
 child.on("exit", (code, signal) => {
   if (signal) {
-    // Die of the same signal, so that the caller sees what comethook saw.
+    // Die of the same signal, so that the caller sees what comethook saw; where that does
+    // not end this process (a signal Node ignores, or Windows), exit as a shell would.
     process.removeAllListeners(signal);
-    process.kill(process.pid, signal);
+    try {
+      process.kill(process.pid, signal);
+    } catch {}
+    setTimeout(() => process.exit(128 + (constants.signals[signal] || 0)), 100);
     return;
   }
   process.exit(code);
