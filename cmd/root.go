@@ -125,6 +125,8 @@ func newRootCmd(e *env) *cobra.Command {
   comethook fixtures          the bundled payload of every trigger
   comethook events            what listen received (every run is captured)
   comethook replay <n>        send a captured delivery again
+  comethook trigger <event>   make your own CometChat app send real webhooks
+  comethook webhooks          your app's webhooks, and where they point
 
 listen also serves a web inspector on http://127.0.0.1:4041.`,
 		Version: versionString(e.build),
