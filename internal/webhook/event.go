@@ -35,6 +35,15 @@ func Parse(body []byte) (*Event, error) {
 // Object decodes body as one JSON object with nothing but space after it, numbers kept as
 // written (json.Number). Payloads and before_message answers are both read this way.
 func Object(body []byte) (map[string]any, error) {
+	if m, ok := fastObject(body); ok {
+		return m, nil
+	}
+	return slowObject(body)
+}
+
+// slowObject is Object by encoding/json: the reference fastObject is held to, and the one
+// whose errors users see.
+func slowObject(body []byte) (map[string]any, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var m map[string]any
