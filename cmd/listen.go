@@ -138,6 +138,7 @@ delivery instead. Ctrl-C stops it.`,
 }
 
 func runListen(ctx context.Context, e *env, o *listenOptions) error {
+	tuneGC(e)
 	// Every flag is checked before anything is opened: a mistake leaves nothing behind.
 	cfg, err := o.check(e)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"net"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
@@ -115,5 +116,27 @@ func TestEventsInSeqOrder(t *testing.T) {
 		if got := strings.Join(seqs, " "); got != want {
 			t.Errorf("%v lists %s, want %s", args, got, want)
 		}
+	}
+}
+
+// listen tunes the collector unless the user did: GOGC and GOMEMLIMIT win.
+func TestTuneGCLeavesTheUsersSettings(t *testing.T) {
+	prevPercent := debug.SetGCPercent(123)
+	prevLimit := debug.SetMemoryLimit(-1) // -1 reads it
+	defer func() { debug.SetGCPercent(prevPercent); debug.SetMemoryLimit(prevLimit) }()
+
+	tuneGC(&env{getenv: func(k string) string { return map[string]string{"GOGC": "123", "GOMEMLIMIT": "1GiB"}[k] }})
+	if got := debug.SetGCPercent(123); got != 123 {
+		t.Errorf("with GOGC set: GC percent %d, want the user's 123", got)
+	}
+	if got := debug.SetMemoryLimit(-1); got != prevLimit {
+		t.Errorf("with GOMEMLIMIT set: memory limit %d, want it untouched (%d)", got, prevLimit)
+	}
+	tuneGC(&env{getenv: func(string) string { return "" }})
+	if got := debug.SetGCPercent(123); got != 400 {
+		t.Errorf("GC percent %d, want 400", got)
+	}
+	if got := debug.SetMemoryLimit(-1); got != 40<<20 {
+		t.Errorf("memory limit %d, want 40 MiB", got)
 	}
 }
