@@ -15,6 +15,7 @@ import (
 	"github.com/comethook/comethook/internal/cometchat"
 	"github.com/comethook/comethook/internal/receiver"
 	"github.com/comethook/comethook/internal/webhook"
+	"github.com/comethook/comethook/tunnel"
 )
 
 // registerOptions are listen --register's: CometChat is pointed at the tunnel through the
@@ -154,7 +155,7 @@ func (r *registerOptions) register(ctx context.Context, url, basicAuth string, p
 // comethook made (its id), or one that points at an ngrok URL (a tunnel, dead or not).
 func takeOver(h cometchat.Webhook) bool {
 	u, err := url.Parse(h.URL)
-	return strings.HasPrefix(h.ID, "comethook") || err == nil && isNgrokHost(u.Hostname())
+	return strings.HasPrefix(h.ID, "comethook") || err == nil && tunnel.IsNgrokHost(u.Hostname())
 }
 
 // unregister lets the webhook go at exit, as --register says: disabled, deleted or kept.

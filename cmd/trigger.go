@@ -159,9 +159,6 @@ func runTrigger(ctx context.Context, e *env, o *triggerOptions, name string) err
 	if a.IsGroupAction() && p.Group == "" {
 		p.Group = "comethook-" + e.now().Format("20060102-150405")
 	}
-	if !a.IsGroupAction() && slices.Contains([]string{"user_blocked", "user_unblocked"}, a.Name) {
-		p.Group = ""
-	}
 
 	// Follow the running listener's capture from now: what arrives after the first call.
 	st, listening := runningListener(e, func(listenerState) bool { return true })
@@ -180,9 +177,6 @@ func runTrigger(ctx context.Context, e *env, o *triggerOptions, name string) err
 		if start.IsZero() {
 			start = c.At
 		}
-		if c.Err != nil && failed == "" {
-			failed = c.What
-		}
 		calls = append(calls, c)
 		errText := ""
 		if c.Err != nil {
@@ -191,9 +185,14 @@ func runTrigger(ctx context.Context, e *env, o *triggerOptions, name string) err
 		if o.json {
 			render.WriteJSON(e.p.RawOut, map[string]any{"call": map[string]any{"what": c.What, "method": c.Method, "path": c.Path,
 				"status": c.Status, "id": c.ID, "at": c.At.Format(time.RFC3339Nano), "error": nilIfEmpty(errText)}})
-			return
+		} else if failed == "" {
+			e.p.TriggerCall(c, "") // the first refusal is the command's error, said once at the end
+		} else {
+			e.p.TriggerCall(c, errText) // a later one (the clean-up's) is said here or nowhere
 		}
-		e.p.TriggerCall(c, errText)
+		if c.Err != nil && failed == "" {
+			failed = c.What
+		}
 	})
 	if runErr != nil {
 		return apiErr(failed, runErr)

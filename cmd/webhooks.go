@@ -13,6 +13,7 @@ import (
 
 	"github.com/comethook/comethook/internal/cometchat"
 	"github.com/comethook/comethook/internal/render"
+	"github.com/comethook/comethook/tunnel"
 )
 
 type webhooksOptions struct {
@@ -142,19 +143,10 @@ func mark(h cometchat.Webhook, listeners []listenerState) string {
 			return fmt.Sprintf("← comethook listen here (pid %d)", st.PID)
 		}
 	}
-	if u, err := url.Parse(h.URL); err == nil && isNgrokHost(u.Hostname()) && h.Enabled {
+	if u, err := url.Parse(h.URL); err == nil && tunnel.IsNgrokHost(u.Hostname()) && h.Enabled {
 		return "⚠ an ngrok URL no listener here holds: deliveries fail until one does"
 	}
 	return ""
-}
-
-func isNgrokHost(host string) bool {
-	for _, d := range []string{".ngrok-free.app", ".ngrok.app", ".ngrok-free.dev", ".ngrok.dev", ".ngrok.io"} {
-		if strings.HasSuffix(host, d) {
-			return true
-		}
-	}
-	return false
 }
 
 func (o *webhooksOptions) print(e *env, h cometchat.Webhook, listeners []listenerState, full bool) {

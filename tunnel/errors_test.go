@@ -91,3 +91,14 @@ func TestDescribeNetworkErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestIsNgrokHost(t *testing.T) {
+	for host, want := range map[string]bool{
+		"a1b2.ngrok-free.app": true, "my.ngrok.app": true, "x.ngrok.io": true, "x.ngrok-free.dev": true,
+		"ngrok-free.app": false, "api.example.com": false, "ngrok.app.example.com": false,
+	} {
+		if got := IsNgrokHost(host); got != want {
+			t.Errorf("IsNgrokHost(%q) = %v, want %v", host, got, want)
+		}
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -201,3 +202,14 @@ func (d *dispatcher) run() {
 }
 
 func (d *dispatcher) stop() { close(d.done) }
+
+// IsNgrokHost says whether host is on one of ngrok's endpoint domains: a URL there is a
+// tunnel's, and no one answers it once the tunnel is gone.
+func IsNgrokHost(host string) bool {
+	for _, d := range []string{".ngrok-free.app", ".ngrok.app", ".ngrok-free.dev", ".ngrok.dev", ".ngrok.io"} {
+		if strings.HasSuffix(host, d) {
+			return true
+		}
+	}
+	return false
+}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -263,7 +264,7 @@ var actions = []Action{
 }
 
 // IsGroupAction says whether the action creates its own group.
-func (a Action) IsGroupAction() bool { return len(a.Name) > 6 && a.Name[:6] == "group_" }
+func (a Action) IsGroupAction() bool { return strings.HasPrefix(a.Name, "group_") }
 
 // Run makes the action's calls in order, telling each to onCall as it is answered; it stops
 // at the first refusal. The group of a group action is deleted even when a step in the

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 )
 
 // Webhook is an app's webhook as the Management API gives it
@@ -128,12 +129,12 @@ func (w Webhooks) SetTriggers(ctx context.Context, id string, want []string) err
 	}
 	var add, remove []string
 	for _, t := range want {
-		if !contains(have, t) {
+		if !slices.Contains(have, t) {
 			add = append(add, t)
 		}
 	}
 	for _, t := range have {
-		if !contains(want, t) {
+		if !slices.Contains(want, t) {
 			remove = append(remove, t)
 		}
 	}
@@ -169,13 +170,4 @@ func triggerNames(data json.RawMessage) []string {
 		}
 	}
 	return names
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

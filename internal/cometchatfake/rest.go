@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -196,7 +197,7 @@ func (s *Server) sendMessage(w http.ResponseWriter, actor string, body map[strin
 func (s *Server) beforeMessageDrops(fill map[string]any) bool {
 	var hooks []hook // copies: posting happens without the lock
 	for _, h := range s.hooks[true] {
-		if h.enabled && contains(h.triggers, "before_message") {
+		if h.enabled && slices.Contains(h.triggers, "before_message") {
 			hooks = append(hooks, *h)
 		}
 	}

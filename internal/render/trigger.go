@@ -36,8 +36,8 @@ func (p *Printer) TriggerCall(c cometchat.Call, errText string) {
 func (p *Printer) Exchange(ex cometchat.Exchange) {
 	st := p.est
 	fmt.Fprintf(p.Err, "%s %s %s\n", st.faint.Sprint(">"), ex.Method, Clean(ex.URL, false))
-	for _, k := range sortedKeys(flatten(ex.Header)) {
-		fmt.Fprintf(p.Err, "%s %s: %s\n", st.faint.Sprint(">"), Clean(k, false), Clean(ex.Header.Get(k), false))
+	for _, l := range headerLines(ex.Header) {
+		fmt.Fprintf(p.Err, "%s %s\n", st.faint.Sprint(">"), l)
 	}
 	if len(ex.Body) > 0 {
 		fmt.Fprintf(p.Err, "%s %s\n", st.faint.Sprint(">"), Clean(Shorten(string(ex.Body), 2000), false))
@@ -50,14 +50,6 @@ func (p *Printer) Exchange(ex cometchat.Exchange) {
 	if len(ex.Answer) > 0 {
 		fmt.Fprintf(p.Err, "%s %s\n", st.faint.Sprint("<"), Clean(Shorten(strings.TrimSpace(string(ex.Answer)), 2000), false))
 	}
-}
-
-func flatten(h http.Header) map[string]string {
-	m := map[string]string{}
-	for k, v := range h {
-		m[k] = strings.Join(v, ", ")
-	}
-	return m
 }
 
 // Arrival says a webhook trigger awaited arrived at the listener.
